@@ -1,0 +1,3 @@
+export { Reader, type UnknownTaggedField } from './reader.js';
+export { isUuid, randomUuid, uuidFromBytes, uuidToBytes, ZERO_UUID } from './uuid.js';
+export { Writer } from './writer.js';

@@ -1,0 +1,257 @@
+// The topics of the cluster as this broker knows them: names, ids, partition assignments and
+// topic-level config overrides, kept in the MetadataStore under /topics/<name>. Reads are
+// served from memory; changes go through the store by compare-and-swap and come back through
+// its watch, so a change made anywhere reaches every broker the same way.
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { randomUuid } from '../protocol/primitives/uuid.js';
+import type { MetadataStore, WatchEvent } from './metadata-store.js';
+
+export interface PartitionAssignment {
+  partition: number;
+  replicas: number[];
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+export interface TopicMetadata {
+  name: string;
+  topicId: string;
+  partitions: PartitionAssignment[];
+  /** Topic-level overrides only (retention.ms, ...); defaults come from broker config. */
+  configs: Record<string, string>;
+}
+
+export type TopicChange =
+  | { type: 'created' | 'updated'; topic: TopicMetadata; previous?: TopicMetadata }
+  | { type: 'deleted'; topic: TopicMetadata };
+
+const PREFIX = '/topics/';
+const MAX_NAME_LENGTH = 249;
+const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
+export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+/** Kafka's topic name rules; throws INVALID_TOPIC_EXCEPTION with the reason. */
+export function validateTopicName(name: string): void {
+  const fail = (why: string) => {
+    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name '${name}' ${why}`);
+  };
+  if (name.length === 0) fail('is empty');
+  if (name === '.' || name === '..') fail("cannot be '.' or '..'");
+  if (name.length > MAX_NAME_LENGTH) fail(`is longer than ${MAX_NAME_LENGTH} characters`);
+  if (!LEGAL_NAME.test(name)) fail('may contain only ASCII letters, digits, ".", "_" and "-"');
+}
+
+/** '.' and '_' collide in metric names, so Kafka refuses names differing only by them. */
+function collisionKey(name: string): string {
+  return name.replace(/\./g, '_');
+}
+
+export class TopicRegistry {
+  private readonly byName = new Map<string, TopicMetadata>();
+  private readonly byId = new Map<string, TopicMetadata>();
+  private readonly revisions = new Map<string, number>();
+  private readonly listeners = new Set<(change: TopicChange) => void>();
+  private unwatch: (() => void) | undefined;
+
+  private constructor(private readonly store: MetadataStore) {}
+
+  static async load(store: MetadataStore): Promise<TopicRegistry> {
+    const registry = new TopicRegistry(store);
+    for (const { value, modRevision } of await store.list<TopicMetadata>(PREFIX)) {
+      registry.apply(value, modRevision);
+    }
+    registry.unwatch = store.watch<TopicMetadata>(PREFIX, (e) => registry.onEvent(e));
+    return registry;
+  }
+
+  close(): void {
+    this.unwatch?.();
+    this.listeners.clear();
+  }
+
+  /** Calls back after every change, in the order changes happened. */
+  onChange(listener: (change: TopicChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  topic(name: string): TopicMetadata | undefined {
+    return this.byName.get(name);
+  }
+  topicById(topicId: string): TopicMetadata | undefined {
+    return this.byId.get(topicId);
+  }
+  topics(): TopicMetadata[] {
+    return [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /**
+   * Creates a topic with partitions spread over `brokers` round-robin. `validateOnly` checks
+   * everything and returns what would be created without writing it.
+   */
+  async createTopic(options: {
+    name: string;
+    numPartitions: number;
+    replicationFactor: number;
+    brokers: number[];
+    configs?: Record<string, string>;
+    validateOnly?: boolean;
+  }): Promise<TopicMetadata> {
+    const { name, numPartitions, replicationFactor, brokers } = options;
+    validateTopicName(name);
+    if (this.byName.has(name)) {
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+    }
+    const key = collisionKey(name);
+    const clash = [...this.byName.keys()].find((n) => collisionKey(n) === key);
+    if (clash) {
+      throw new KafkaError(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `topic '${name}' collides with existing topic '${clash}'`,
+      );
+    }
+    if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `number of partitions must be at least 1, got ${numPartitions}`,
+      );
+    }
+    if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `replication factor must be at least 1, got ${replicationFactor}`,
+      );
+    }
+    if (replicationFactor > brokers.length) {
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `replication factor ${replicationFactor} is larger than the ${brokers.length} available broker(s)`,
+      );
+    }
+    const topic: TopicMetadata = {
+      name,
+      topicId: randomUuid(),
+      partitions: assignPartitions(0, numPartitions, replicationFactor, brokers),
+      configs: { ...options.configs },
+    };
+    if (options.validateOnly) return topic;
+    const revision = await this.store.compareAndSwap(PREFIX + name, 0, topic);
+    if (revision === undefined) {
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+    }
+    this.apply(topic, revision);
+    return topic;
+  }
+
+  async deleteTopic(name: string): Promise<TopicMetadata> {
+    const topic = this.require(name);
+    await this.store.delete(PREFIX + name);
+    this.remove(name);
+    return topic;
+  }
+
+  /** Grows a topic to `totalCount` partitions (Kafka never shrinks one). */
+  async createPartitions(
+    name: string,
+    totalCount: number,
+    brokers: number[],
+    validateOnly = false,
+  ): Promise<TopicMetadata> {
+    const topic = this.require(name);
+    const current = topic.partitions.length;
+    if (totalCount <= current) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `topic '${name}' has ${current} partitions; the new count must be larger, got ${totalCount}`,
+      );
+    }
+    const rf = topic.partitions[0]?.replicas.length ?? 1;
+    const updated: TopicMetadata = {
+      ...topic,
+      partitions: [
+        ...topic.partitions,
+        ...assignPartitions(current, totalCount - current, Math.min(rf, brokers.length), brokers),
+      ],
+    };
+    if (!validateOnly) await this.update(updated);
+    return updated;
+  }
+
+  /** Replaces the topic's config overrides. */
+  async setConfigs(name: string, configs: Record<string, string>): Promise<TopicMetadata> {
+    const updated: TopicMetadata = { ...this.require(name), configs: { ...configs } };
+    await this.update(updated);
+    return updated;
+  }
+
+  /** Writes a changed topic (e.g. a new leader or ISR), failing if it changed meanwhile. */
+  async update(topic: TopicMetadata): Promise<void> {
+    const expected = this.revisions.get(topic.name) ?? 0;
+    const revision = await this.store.compareAndSwap(PREFIX + topic.name, expected, topic);
+    if (revision === undefined) {
+      throw new KafkaError(
+        ErrorCode.NOT_CONTROLLER,
+        `topic '${topic.name}' changed concurrently; retry`,
+      );
+    }
+    this.apply(topic, revision);
+  }
+
+  private require(name: string): TopicMetadata {
+    const topic = this.byName.get(name);
+    if (!topic)
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+    return topic;
+  }
+
+  private onEvent(e: WatchEvent<TopicMetadata>): void {
+    const name = e.key.slice(PREFIX.length);
+    if (e.type === 'delete') this.remove(name);
+    else this.apply(e.value, e.modRevision);
+  }
+
+  /** Applies a stored version of a topic once, whether it came from our write or the watch. */
+  private apply(topic: TopicMetadata, revision: number): void {
+    if ((this.revisions.get(topic.name) ?? 0) >= revision) return;
+    const previous = this.byName.get(topic.name);
+    if (previous && previous.topicId !== topic.topicId) this.byId.delete(previous.topicId);
+    this.byName.set(topic.name, topic);
+    this.byId.set(topic.topicId, topic);
+    this.revisions.set(topic.name, revision);
+    this.emit(previous ? { type: 'updated', topic, previous } : { type: 'created', topic });
+  }
+
+  private remove(name: string): void {
+    const topic = this.byName.get(name);
+    if (!topic) return;
+    this.byName.delete(name);
+    this.byId.delete(topic.topicId);
+    this.revisions.delete(name);
+    this.emit({ type: 'deleted', topic });
+  }
+
+  private emit(change: TopicChange): void {
+    for (const l of this.listeners) l(change);
+  }
+}
+
+/** Round-robin replica placement starting after the previous partitions' leaders. */
+function assignPartitions(
+  first: number,
+  count: number,
+  replicationFactor: number,
+  brokers: number[],
+): PartitionAssignment[] {
+  const sorted = [...brokers].sort((a, b) => a - b);
+  const out: PartitionAssignment[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = first + i;
+    const replicas = Array.from(
+      { length: replicationFactor },
+      (_, r) => sorted[(p + r) % sorted.length]!,
+    );
+    out.push({ partition: p, replicas, leader: replicas[0]!, leaderEpoch: 0, isr: [...replicas] });
+  }
+  return out;
+}

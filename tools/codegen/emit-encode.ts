@@ -65,7 +65,7 @@ function writeField(f: FieldModel, v: string, c: WriteContext): string {
     branch(c.flex, `${w}.compactArrayLength(${n});\n`, `${w}.arrayLength(${n});\n`);
   const items = `${len(`${v}.length`)}for (const _e of ${v}) ${writeElement(el, '_e', elementCtx, false)}`;
   if (!f.nullable) return items;
-  const onNull = branch(c.nullable, len('-1'), `throw nullField(${quote(c.where)});\n`);
+  const onNull = branch(c.nullable, len('-1'), `throw nullNotAllowed(${quote(c.where)});\n`);
   return `if (${v} === null) {\n${onNull}} else {\n${items}}\n`;
 }
 

@@ -140,6 +140,7 @@ function imports(body: string, depth: number): string {
     'EMPTY_BYTES',
     'nonNull',
     'nullField',
+    'nullNotAllowed',
     'taggedFieldSize',
     'unsupportedVersion',
   ].filter((n) => has(new RegExp(`\\b${n}\\b`)));

@@ -59,8 +59,12 @@ export function taggedFieldSize(field: string, extra: number): MalformedInputErr
   return new MalformedInputError(`tagged field ${field} has ${extra} bytes more than its value`);
 }
 
-/** Guards an encoder against a null where the wire format of this version has no null. */
+/** An encoder was given null where the wire format of this version has no null. */
+export function nullNotAllowed(field: string): TypeError {
+  return new TypeError(`${field} cannot be null in this version`);
+}
+
 export function nonNull<T>(value: T | null, field: string): T {
-  if (value === null) throw new TypeError(`${field} cannot be null in this version`);
+  if (value === null) throw nullNotAllowed(field);
   return value;
 }

@@ -3,7 +3,7 @@
 import type { Reader, UnknownTaggedField } from '../primitives/reader.js';
 import { ZERO_UUID } from '../primitives/uuid.js';
 import { Writer } from '../primitives/writer.js';
-import { type ApiCodec, nonNull, nullField, unsupportedVersion } from './codec.js';
+import { type ApiCodec, nonNull, nullField, nullNotAllowed, unsupportedVersion } from './codec.js';
 
 export interface MetadataRequest {
   /** nullable 1+ */
@@ -127,7 +127,7 @@ export function encodeMetadataRequest(
         w.arrayLength(-1);
       }
     } else {
-      throw nullField('MetadataRequest.Topics');
+      throw nullNotAllowed('MetadataRequest.Topics');
     }
   } else {
     if (version >= 9) {

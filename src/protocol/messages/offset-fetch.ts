@@ -2,7 +2,7 @@
 
 import type { Reader, UnknownTaggedField } from '../primitives/reader.js';
 import { Writer } from '../primitives/writer.js';
-import { type ApiCodec, nullField, unsupportedVersion } from './codec.js';
+import { type ApiCodec, nullField, nullNotAllowed, unsupportedVersion } from './codec.js';
 
 export interface OffsetFetchRequest {
   /** versions 0-7 */
@@ -152,7 +152,7 @@ export function encodeOffsetFetchRequest(
           w.arrayLength(-1);
         }
       } else {
-        throw nullField('OffsetFetchRequest.Topics');
+        throw nullNotAllowed('OffsetFetchRequest.Topics');
       }
     } else {
       if (version >= 6) {

@@ -221,3 +221,24 @@ test('the registry: ApiKey, header versions, lookups', () => {
     assert.ok(c.minVersion <= c.maxVersion, c.name);
   }
 });
+
+test('coordinator records: the key version picks the record type', async () => {
+  const gc = await import('../../../src/protocol/messages/group-coordinator/index.js');
+  const tc = await import('../../../src/protocol/messages/transaction-coordinator/index.js');
+  assert.equal(gc.groupCoordinatorRecord(0), gc.OffsetCommitRecord);
+  assert.equal(gc.groupCoordinatorRecord(1), gc.OffsetCommitRecord);
+  assert.equal(gc.groupCoordinatorRecord(2), gc.GroupMetadataRecord);
+  assert.equal(gc.groupCoordinatorRecord(3), gc.ConsumerGroupMetadataRecord);
+  assert.equal(gc.groupCoordinatorRecord(99), undefined);
+  assert.equal(gc.GroupCoordinatorRecordType.OffsetCommit, 1);
+  assert.equal(tc.transactionCoordinatorRecord(0), tc.TransactionLogRecord);
+  // What follows the int16 key version: group, topic, partition as classic strings and int32.
+  const key = { group: 'g', topic: 't', partition: 3 };
+  assert.equal(hex(gc.OffsetCommitRecord.encodeKey(key, 1)), '000167' + '000174' + '00000003');
+  // OffsetCommitValue v4 is flexible: compact metadata string and a tag section.
+  const value = { offset: 10n, leaderEpoch: -1, metadata: '', commitTimestamp: 0n };
+  assert.equal(
+    hex(gc.encodeOffsetCommitValue(value, 4)),
+    '000000000000000a' + 'ffffffff' + '01' + '0000000000000000' + '00',
+  );
+});

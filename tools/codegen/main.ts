@@ -11,8 +11,10 @@ import { generateFiles } from './generate.js';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_OUT = join(REPO_ROOT, 'src/protocol/messages');
 
+/** SAMSA_KAFKA_SPECS (relative to the working directory), else ../shared/kafka-protocol from the repo root. */
 export function defaultSpecsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(REPO_ROOT, env.SAMSA_KAFKA_SPECS ?? '../shared/kafka-protocol');
+  const fromEnv = env.SAMSA_KAFKA_SPECS;
+  return fromEnv ? resolve(fromEnv) : resolve(REPO_ROOT, '../shared/kafka-protocol');
 }
 
 /** Generated files start with this; only such files are deleted when a spec disappears. */

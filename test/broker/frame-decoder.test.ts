@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FrameDecoder, FrameTooLargeError } from '../../src/broker/frame-decoder.js';
+
+const frame = (body: Buffer) => {
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return Buffer.concat([size, body]);
+};
+
+test('frames split across and within chunks come out whole and in order', () => {
+  const bodies = [Buffer.from('a'), Buffer.alloc(0), Buffer.alloc(1000, 7), Buffer.from('xyz')];
+  const stream = Buffer.concat(bodies.map(frame));
+  for (const chunkSize of [1, 2, 3, 5, 64, stream.length]) {
+    const d = new FrameDecoder(1 << 20);
+    const out: Buffer[] = [];
+    for (let i = 0; i < stream.length; i += chunkSize)
+      out.push(...d.push(stream.subarray(i, i + chunkSize)));
+    assert.deepEqual(out, bodies, `chunk size ${chunkSize}`);
+    assert.equal(d.bufferedBytes, 0);
+  }
+});
+
+test('a frame inside one chunk is a view, not a copy', () => {
+  const chunk = frame(Buffer.alloc(100, 1));
+  const [body] = new FrameDecoder(1000).push(chunk);
+  assert.equal(body!.buffer, chunk.buffer);
+});
+
+test('oversized and negative sizes are refused before buffering', () => {
+  const d = new FrameDecoder(10);
+  assert.throws(() => d.push(Buffer.from([0, 0, 0, 11])), FrameTooLargeError);
+  assert.throws(
+    () => new FrameDecoder(10).push(Buffer.from([0xff, 0xff, 0xff, 0xff])),
+    FrameTooLargeError,
+  );
+});

@@ -1,0 +1,138 @@
+// Checks on the batches of an append, from their headers only (no decompression), with the error
+// codes Kafka's broker answers (UnifiedLog.analyzeAndValidateRecords, LogValidator.validateBatch).
+//
+// Not checked here, because it needs the records: per-record offset deltas and timestamps,
+// keys on compacted topics. Timestamp bounds are checked on the batch's base and max timestamps,
+// which bracket the records' timestamps for any producer that writes them in order.
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import {
+  ATTRIBUTES_OFFSET,
+  type RecordBatchHeader,
+  TimestampType,
+} from '../protocol/records/batch-header.js';
+import type { LogConfig } from './log-config.js';
+import type { AppendOrigin } from './producer-state.js';
+
+const NO_TIMESTAMP = -1;
+const MAX_TIMESTAMP_OFFSET = 35;
+const TIMESTAMP_TYPE_BIT = 0x08;
+
+function refuse(code: number, message: string): never {
+  throw new KafkaError(code, message);
+}
+
+export function validateBatches(
+  batches: readonly RecordBatchHeader[],
+  origin: AppendOrigin,
+  config: LogConfig,
+  now: number,
+): void {
+  if (origin === 'client' && batches.length !== 1) {
+    refuse(
+      ErrorCode.INVALID_RECORD,
+      `a produce request must carry one record batch per partition, not ${batches.length}`,
+    );
+  }
+  for (const batch of batches) {
+    const size = batch.buf.length;
+    if (origin !== 'replication' && size > config.maxMessageBytes) {
+      refuse(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `the record batch is ${size} bytes, more than max.message.bytes (${config.maxMessageBytes})`,
+      );
+    }
+    if (!batch.isCrcValid()) {
+      refuse(ErrorCode.CORRUPT_MESSAGE, `record batch CRC ${batch.crc} does not match its content`);
+    }
+    if (batch.compression > 4) {
+      refuse(ErrorCode.CORRUPT_MESSAGE, `unknown compression codec ${batch.compression}`);
+    }
+    if (batch.lastOffsetDelta < 0 || batch.recordsCount < 0) {
+      refuse(
+        ErrorCode.CORRUPT_MESSAGE,
+        `record batch with lastOffsetDelta ${batch.lastOffsetDelta} and ${batch.recordsCount} records`,
+      );
+    }
+    if (origin === 'client') validateClientBatch(batch, config, now);
+  }
+}
+
+function validateClientBatch(batch: RecordBatchHeader, config: LogConfig, now: number): void {
+  if (batch.baseOffset !== 0) {
+    refuse(
+      ErrorCode.INVALID_RECORD,
+      `a produced batch must have base offset 0, not ${batch.baseOffset}`,
+    );
+  }
+  const count = batch.recordsCount;
+  if (count <= 0) refuse(ErrorCode.INVALID_RECORD, `invalid record count ${count}`);
+  if (count !== batch.lastOffsetDelta + 1) {
+    refuse(
+      ErrorCode.INVALID_RECORD,
+      `lastOffsetDelta ${batch.lastOffsetDelta} does not match ${count} records`,
+    );
+  }
+  if (batch.isControl) refuse(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
+  if (batch.producerId >= 0 && batch.baseSequence < 0) {
+    refuse(
+      ErrorCode.INVALID_RECORD,
+      `idempotent batch of producer ${batch.producerId} has sequence ${batch.baseSequence}`,
+    );
+  }
+  if (config.messageTimestampType !== 'CreateTime') return;
+  if (batch.timestampType === TimestampType.LogAppendTime) {
+    refuse(ErrorCode.INVALID_TIMESTAMP, 'a producer may not set the LogAppendTime timestamp type');
+  }
+  for (const ts of [batch.baseTimestamp, batch.maxTimestamp]) {
+    if (ts === NO_TIMESTAMP) continue;
+    if (
+      now - ts > config.messageTimestampBeforeMaxMs ||
+      ts - now > config.messageTimestampAfterMaxMs
+    ) {
+      refuse(
+        ErrorCode.INVALID_TIMESTAMP,
+        `timestamp ${ts} is outside [now - message.timestamp.before.max.ms, now + message.timestamp.after.max.ms] = [${now - config.messageTimestampBeforeMaxMs}, ${now + config.messageTimestampAfterMaxMs}]`,
+      );
+    }
+  }
+}
+
+/**
+ * Writes offsets from `nextOffset` on (and the leader epoch) into the batch headers, in place;
+ * under LogAppendTime also the broker's time as max timestamp, which the CRC covers.
+ */
+export function assignOffsets(
+  batches: readonly RecordBatchHeader[],
+  nextOffset: number,
+  leaderEpoch: number | undefined,
+  logAppendTime: number,
+): void {
+  let next = nextOffset;
+  for (const b of batches) {
+    b.baseOffset = next;
+    next += b.lastOffsetDelta + 1;
+    if (leaderEpoch !== undefined) b.partitionLeaderEpoch = leaderEpoch;
+    if (logAppendTime >= 0) {
+      b.buf.writeInt16BE(b.attributes | TIMESTAMP_TYPE_BIT, ATTRIBUTES_OFFSET);
+      b.buf.writeBigInt64BE(BigInt(logAppendTime), MAX_TIMESTAMP_OFFSET);
+      b.updateCrc();
+    }
+  }
+}
+
+/** Replicated batches keep the leader's offsets, which must continue the log and keep rising. */
+export function checkReplicatedOffsets(
+  batches: readonly RecordBatchHeader[],
+  logEndOffset: number,
+): void {
+  let next = logEndOffset;
+  for (const b of batches) {
+    if (b.baseOffset < next) {
+      refuse(
+        ErrorCode.UNKNOWN_SERVER_ERROR,
+        `replicated batch at offset ${b.baseOffset} is below the next offset ${next}`,
+      );
+    }
+    next = b.lastOffset + 1;
+  }
+}

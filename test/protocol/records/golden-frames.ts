@@ -1,8 +1,11 @@
 // Test-only: finds the record sets inside captured Produce requests and Fetch responses under
-// test/fixtures/golden/<client>/<scenario>/. A minimal parser of just the fields on the way to
-// `records`, so these tests do not depend on the generated message codecs.
+// test/fixtures/golden/<client>/<scenario>/, decoded with the generated message codecs.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FetchApi } from '../../../src/protocol/messages/fetch.js';
+import { ProduceApi } from '../../../src/protocol/messages/produce.js';
+import { decodeRequestHeader } from '../../../src/protocol/messages/request-header.js';
+import { decodeResponseHeader } from '../../../src/protocol/messages/response-header.js';
 import { Reader } from '../../../src/protocol/primitives/reader.js';
 
 export const GOLDEN_DIR = join(import.meta.dirname, '../../fixtures/golden');
@@ -30,9 +33,14 @@ export interface CapturedRecordSet {
 export function goldenScenarios(): string[] {
   if (!existsSync(GOLDEN_DIR)) return [];
   const out: string[] = [];
-  for (const client of readdirSync(GOLDEN_DIR).sort()) {
+  const dirs = (d: string) =>
+    readdirSync(d, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  for (const client of dirs(GOLDEN_DIR)) {
     const clientDir = join(GOLDEN_DIR, client);
-    for (const scenario of readdirSync(clientDir).sort()) {
+    for (const scenario of dirs(clientDir)) {
       if (existsSync(join(clientDir, scenario, 'index.jsonl'))) out.push(`${client}/${scenario}`);
     }
   }
@@ -47,6 +55,42 @@ export function readIndex(scenario: string): CapturedFrame[] {
     .map((l) => JSON.parse(l) as CapturedFrame);
 }
 
+function produceRecordSets(buf: Buffer, version: number, where: string): CapturedRecordSet[] {
+  if (version > ProduceApi.maxVersion) return produceRecordSetsMinimal(buf, version, where);
+  const r = new Reader(buf);
+  decodeRequestHeader(r, ProduceApi.requestHeaderVersion(version));
+  const request = ProduceApi.decodeRequest(r, version);
+  return request.topicData.flatMap((t) =>
+    t.partitionData
+      .filter((p) => p.records !== null && p.records.length > 0)
+      .map((p) => ({
+        where: `${where} ${t.name}-${p.index}`,
+        apiKey: 0,
+        apiVersion: version,
+        records: p.records!,
+      })),
+  );
+}
+
+function fetchRecordSets(buf: Buffer, version: number, where: string): CapturedRecordSet[] {
+  if (version > FetchApi.maxVersion) return fetchRecordSetsMinimal(buf, version, where);
+  const r = new Reader(buf);
+  decodeResponseHeader(r, FetchApi.responseHeaderVersion(version));
+  const response = FetchApi.decodeResponse(r, version);
+  return response.responses.flatMap((t) =>
+    t.partitions
+      .filter((p) => p.records !== null && p.records.length > 0)
+      .map((p) => ({
+        where: `${where} ${t.topic ?? t.topicId}-${p.partitionIndex}`,
+        apiKey: 1,
+        apiVersion: version,
+        records: p.records!,
+      })),
+  );
+}
+
+// A minimal parser of just the fields on the way to `records`, for versions newer than the
+// specs the codecs were generated from (a capture from a newer client can get ahead of them).
 // Produce became flexible at v9, Fetch at v12; their request/response headers follow.
 const produceFlexible = (v: number) => v >= 9;
 const fetchFlexible = (v: number) => v >= 12;
@@ -64,7 +108,11 @@ function skipResponseHeader(r: Reader, flexible: boolean): void {
   if (flexible) r.taggedFields();
 }
 
-function produceRecordSets(buf: Buffer, version: number, where: string): CapturedRecordSet[] {
+function produceRecordSetsMinimal(
+  buf: Buffer,
+  version: number,
+  where: string,
+): CapturedRecordSet[] {
   const flex = produceFlexible(version);
   const r = new Reader(buf);
   skipRequestHeader(r, flex);
@@ -89,7 +137,7 @@ function produceRecordSets(buf: Buffer, version: number, where: string): Capture
   return out;
 }
 
-function fetchRecordSets(buf: Buffer, version: number, where: string): CapturedRecordSet[] {
+function fetchRecordSetsMinimal(buf: Buffer, version: number, where: string): CapturedRecordSet[] {
   const flex = fetchFlexible(version);
   const r = new Reader(buf);
   skipResponseHeader(r, flex);

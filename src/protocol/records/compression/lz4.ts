@@ -5,12 +5,12 @@
 // Lz4BlockInputStream requires version 1 and independent blocks and takes block sizes 64 KiB to
 // 4 MiB; librdkafka and the KafkaJS lz4 codecs read any standard frame.
 //
-// Reading: the frame is walked here block by block, and each block is decoded natively into an
-// output no larger than what is left of the caller's limit, so a bomb is refused before it is
-// allocated. Like Java, dependent blocks (which Kafka has never written) are refused, and
-// content checksums are skipped: the batch CRC32C already covers every byte. The header
-// checksum is not verified either, because magic 0 producers wrote it wrongly (KAFKA-3160).
-import { compressFrameSync, uncompressSync } from 'lz4-napi';
+// Reading: the frame's block headers are walked first, so its largest possible output is known
+// before anything is decoded; a bomb is refused before it is allocated. Like Java, dependent
+// blocks (which Kafka has never written) are refused. When a block-by-block decode is needed,
+// content checksums are skipped (the batch CRC32C already covers every byte) and so is the
+// header checksum, which magic 0 producers wrote wrongly (KAFKA-3160).
+import { compressFrameSync, decompressFrameSync, uncompressSync } from 'lz4-napi';
 import { MalformedInputError } from '../../errors.js';
 import { CORRUPT_MESSAGE, exceedsLimit } from './limits.js';
 
@@ -20,6 +20,7 @@ const FLG_VERSION_1 = 0x40;
 const FLG_BLOCK_INDEPENDENCE = 0x20;
 const FLG_BLOCK_CHECKSUM = 0x10;
 const FLG_CONTENT_SIZE = 0x08;
+const FLG_CONTENT_CHECKSUM = 0x04;
 const FLG_RESERVED = 0x02;
 const FLG_DICT_ID = 0x01;
 const BD_RESERVED = 0x8f;
@@ -33,7 +34,17 @@ export function lz4Compress(buf: Buffer): Buffer {
   return compressFrameSync(buf);
 }
 
-export function lz4Decompress(buf: Buffer, maxBytes: number): Buffer {
+interface Lz4Frame {
+  maxBlockSize: number;
+  blocks: { compressed: boolean; data: Buffer }[];
+  /** Where the frame ends: after the end mark and the content checksum, if any. */
+  end: number;
+  /** The most the blocks can decode to. */
+  bound: number;
+}
+
+/** Checks the frame's structure and finds its blocks without decoding any. */
+function parseFrame(buf: Buffer, maxBytes: number): Lz4Frame {
   if (buf.length < 7) throw corrupt('truncated frame header');
   if (buf.readUInt32LE(0) !== LZ4_FRAME_MAGIC) throw corrupt('not an LZ4 frame (bad magic)');
   const flg = buf[4]!;
@@ -56,25 +67,49 @@ export function lz4Decompress(buf: Buffer, maxBytes: number): Buffer {
   }
   at += 1; // header checksum
 
-  const parts: Buffer[] = [];
-  let total = 0;
+  const blocks: Lz4Frame['blocks'] = [];
+  let bound = 0;
   for (;;) {
     if (buf.length - at < 4) throw corrupt('truncated block size');
     const word = buf.readUInt32LE(at);
     at += 4;
-    if (word === 0) break; // end mark; a content checksum and anything after are ignored
+    if (word === 0) break;
     const size = (word & ~BLOCK_UNCOMPRESSED) >>> 0;
     if (size > maxBlockSize) throw corrupt(`block of ${size} bytes exceeds ${maxBlockSize}`);
     if (buf.length - at < size + (blockChecksum ? 4 : 0)) throw corrupt('truncated block');
-    const data = buf.subarray(at, at + size);
+    const compressed = (word & BLOCK_UNCOMPRESSED) === 0;
+    blocks.push({ compressed, data: buf.subarray(at, at + size) });
+    bound += compressed ? maxBlockSize : size;
     at += size + (blockChecksum ? 4 : 0);
+  }
+  // Like Java, a missing content checksum and anything after the frame are not errors.
+  const end = flg & FLG_CONTENT_CHECKSUM ? Math.min(buf.length, at + 4) : at;
+  return { maxBlockSize, blocks, end, bound };
+}
+
+export function lz4Decompress(buf: Buffer, maxBytes: number): Buffer {
+  const frame = parseFrame(buf, maxBytes);
+  // When every block at its largest still fits the limit (nearly always: Kafka batches are far
+  // smaller than the limit), one native call decodes the frame. It is stricter than Java
+  // (header and content checksums), so on failure the block walk below decides.
+  if (frame.bound <= maxBytes) {
+    try {
+      return decompressFrameSync(buf.subarray(0, frame.end));
+    } catch {
+      // fall through
+    }
+  }
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (const { compressed, data } of frame.blocks) {
     const budget = maxBytes - total;
     let block: Buffer;
-    if (word & BLOCK_UNCOMPRESSED) {
-      if (size > budget) throw exceedsLimit('lz4', maxBytes);
+    if (!compressed) {
+      if (data.length > budget) throw exceedsLimit('lz4', maxBytes);
       block = data;
     } else {
-      block = decodeBlock(data, Math.min(maxBlockSize, budget), budget < maxBlockSize, maxBytes);
+      const capacity = Math.min(frame.maxBlockSize, budget);
+      block = decodeBlock(data, capacity, budget < frame.maxBlockSize, maxBytes);
     }
     total += block.length;
     parts.push(block);

@@ -29,6 +29,7 @@ import {
 } from './log-reader.js';
 import {
   deleteSnapshots,
+  type LogCheckpoint,
   listSnapshotOffsets,
   readProducerSnapshot,
   writeLogCheckpoint,
@@ -96,6 +97,7 @@ export class PartitionLog {
   private lastFlushTime: number;
   private offlineReason: string | undefined;
   private closed = false;
+  private checkpointed: LogCheckpoint;
   private readonly pendingDeletes: { segment: LogSegment; at: number }[] = [];
 
   private constructor(o: PartitionLogOptions) {
@@ -118,6 +120,11 @@ export class PartitionLog {
     this.startOffset = loaded.logStartOffset;
     this.endOffset = this.active.nextOffset;
     this.flushedOffset = loaded.recoveryPoint;
+    this.checkpointed = {
+      logStartOffset: this.startOffset,
+      recoveryPoint: this.flushedOffset,
+      cleanShutdown: false,
+    };
     if (this.startOffset > this.endOffset) this.truncateFullyAndStartAt(this.startOffset);
   }
 
@@ -520,12 +527,22 @@ export class PartitionLog {
     deleteSnapshots(this.fs, this.dir, (o) => !keep.has(o));
   }
 
-  writeCheckpoint(cleanShutdown: boolean): void {
-    writeLogCheckpoint(this.fs, this.dir, {
+  /** Writes the checkpoint (log start offset, recovery point) if either moved since the last write. */
+  checkpoint(): void {
+    this.checkUsable();
+    const c = this.checkpointed;
+    if (c.logStartOffset !== this.startOffset || c.recoveryPoint !== this.flushedOffset)
+      this.writeCheckpoint(false);
+  }
+
+  private writeCheckpoint(cleanShutdown: boolean): void {
+    const cp = {
       logStartOffset: this.startOffset,
       recoveryPoint: this.flushedOffset,
       cleanShutdown,
-    });
+    };
+    writeLogCheckpoint(this.fs, this.dir, cp);
+    this.checkpointed = cp;
   }
 
   private goOffline(reason: string, err: unknown): void {

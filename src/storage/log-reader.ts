@@ -1,6 +1,8 @@
 // The read side of a partition log: fetch reads, offset -> position, timestamp lookups.
 // Pure functions over the log's segments, so log.ts keeps to the write side.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { RecordBatchHeader } from '../protocol/records/batch-header.js';
+import { iterateRecords, recordOffset, recordTimestamp } from '../protocol/records/record.js';
 import { wholeBatchesLength } from './batch-scan.js';
 import type { BatchLocation, LogSegment } from './segment.js';
 
@@ -35,8 +37,23 @@ export interface TimestampAndOffset {
   readonly offset: number;
 }
 
-/** Finds, inside one whole batch, the first record whose timestamp is >= `timestamp`. */
-export type TimestampLocator = (batch: Buffer, timestamp: number) => TimestampAndOffset | undefined;
+/** Finds, inside one whole batch, the first record at or after `minOffset` whose timestamp is >= `timestamp`. */
+export type TimestampLocator = (
+  batch: Buffer,
+  timestamp: number,
+  minOffset: number,
+) => TimestampAndOffset | undefined;
+
+/** The default locator: decodes the batch's records (decompressing if needed). */
+export const recordTimestampLocator: TimestampLocator = (buf, timestamp, minOffset) => {
+  const batch = new RecordBatchHeader(buf);
+  for (const record of iterateRecords(batch)) {
+    const offset = recordOffset(batch, record);
+    const ts = recordTimestamp(batch, record);
+    if (offset >= minOffset && ts >= timestamp) return { offset, timestamp: ts };
+  }
+  return undefined;
+};
 
 export interface SegmentsView {
   readonly dir: string;
@@ -174,7 +191,7 @@ export function maxTimestampAndOffset(
   return loc ? locateInBatch(view, best.seg, loc, best.timestamp, locate) : undefined;
 }
 
-/** Without a locator the answer is per batch: its base offset and max timestamp. */
+/** When the records cannot say (no locator, undecodable batch), the answer is per batch. */
 function locateInBatch(
   view: SegmentsView,
   seg: LogSegment,
@@ -187,6 +204,9 @@ function locateInBatch(
     offset: Math.max(loc.baseOffset, view.logStartOffset),
   };
   if (!locate) return fallback;
-  const found = locate(seg.read(loc.position, loc.size), timestamp);
-  return found && found.offset >= view.logStartOffset ? found : fallback;
+  try {
+    return locate(seg.read(loc.position, loc.size), timestamp, view.logStartOffset) ?? fallback;
+  } catch {
+    return fallback;
+  }
 }

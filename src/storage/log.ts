@@ -22,6 +22,7 @@ import {
   type ReadOptions,
   type ReadResult,
   readBatches,
+  recordTimestampLocator,
   type SegmentsView,
   segmentIndexFor,
   type TimestampAndOffset,
@@ -48,10 +49,10 @@ export interface PartitionLogOptions {
   readonly clock?: () => number;
   readonly logger?: StorageLogger;
   /**
-   * Finds, inside one batch, the first record whose timestamp is >= `timestamp` (ListOffsets).
-   * Without it answers are per batch: the batch's base offset and max timestamp.
+   * Finds, inside one batch, the first record whose timestamp is >= a target (ListOffsets).
+   * Default: decode the records; `null`: answer per batch (base offset, max timestamp).
    */
-  readonly timestampLocator?: TimestampLocator;
+  readonly timestampLocator?: TimestampLocator | null;
 }
 
 export type { LogOffsetMetadata, ReadOptions, ReadResult, TimestampAndOffset, TimestampLocator };
@@ -105,7 +106,8 @@ export class PartitionLog {
     this.fs = o.fs;
     this.clock = o.clock ?? Date.now;
     this.logger = o.logger ?? silentLogger;
-    this.locate = o.timestampLocator;
+    this.locate =
+      o.timestampLocator === null ? undefined : (o.timestampLocator ?? recordTimestampLocator);
     this.cfg = o.config;
     this.lastFlushTime = this.clock();
     const loaded = loadLog({

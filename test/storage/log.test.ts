@@ -261,10 +261,29 @@ describe('PartitionLog timestamps', () => {
     const { log } = setup({ segmentBytes: one * 3, indexIntervalBytes: 1 });
     for (let i = 0; i < 10; i++) log.append(buildBatch({ baseTimestamp: T0 + i * 10 }));
     assert.deepEqual(log.offsetForTimestamp(T0 + 35), { offset: 4, timestamp: T0 + 40 });
+    log.deleteRecordsBefore(2);
+    assert.deepEqual(log.offsetForTimestamp(0), { offset: 2, timestamp: T0 + 20 });
     assert.deepEqual(log.offsetForTimestamp(T0 + 40), { offset: 4, timestamp: T0 + 40 });
-    assert.deepEqual(log.offsetForTimestamp(0), { offset: 0, timestamp: T0 });
     assert.equal(log.offsetForTimestamp(T0 + 1000), undefined);
     assert.deepEqual(log.maxTimestampAndOffset(), { offset: 9, timestamp: T0 + 90 });
+  });
+
+  it('finds the record inside a batch, and answers per batch with timestampLocator null', () => {
+    const { fs } = setup();
+    const config = logConfig({ messageTimestampAfterMaxMs: Number.POSITIVE_INFINITY });
+    const records = [
+      { value: 'a', timestamp: T0 },
+      { value: 'b', timestamp: T0 + 5 },
+      { value: 'c', timestamp: T0 + 3 },
+    ];
+    const log = PartitionLog.open({ fs, dir: DIR, config });
+    log.append(buildBatch({ records, baseTimestamp: T0 }));
+    assert.deepEqual(log.offsetForTimestamp(T0 + 1), { offset: 1, timestamp: T0 + 5 });
+    assert.deepEqual(log.maxTimestampAndOffset(), { offset: 1, timestamp: T0 + 5 });
+    log.close();
+    const perBatch = PartitionLog.open({ fs, dir: DIR, config, timestampLocator: null });
+    assert.deepEqual(perBatch.offsetForTimestamp(T0 + 1), { offset: 0, timestamp: T0 + 5 });
+    perBatch.close();
   });
 
   it('uses the time index after reopen and a timestamp locator when given', () => {

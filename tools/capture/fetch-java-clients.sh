@@ -9,7 +9,7 @@ if [[ -f "$libs/.complete" ]]; then echo "$libs"; exit 0; fi
 command -v mvn >/dev/null || { echo "fetch-java-clients.sh: mvn not found" >&2; exit 1; }
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cat >"$work/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
+<project>
   <modelVersion>4.0.0</modelVersion>
   <groupId>samsa.capture</groupId><artifactId>kafka-clients-fetch</artifactId><version>1</version>
   <packaging>pom</packaging>

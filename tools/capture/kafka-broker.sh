@@ -55,7 +55,7 @@ fetch() {
       <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>'
   fi
   cat >"$work/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
+<project>
   <modelVersion>4.0.0</modelVersion>
   <groupId>samsa.capture</groupId><artifactId>kafka-broker-fetch</artifactId><version>1</version>
   <packaging>pom</packaging>

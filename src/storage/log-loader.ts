@@ -190,3 +190,21 @@ export function rebuildProducerState(
   }
   state.mapEndOffset = logEndOffset;
 }
+
+/** After a truncation: the newest snapshot still below the end, then the log from there. */
+export function reloadProducerState(
+  fs: FileSystem,
+  dir: string,
+  segments: readonly LogSegment[],
+  state: ProducerStateManager,
+  logStartOffset: number,
+): void {
+  const logEndOffset = segments[segments.length - 1]!.nextOffset;
+  const below = listSnapshotOffsets(fs, dir)
+    .filter((o) => o <= logEndOffset)
+    .pop();
+  const loaded = below !== undefined && state.loadSnapshot(readProducerSnapshot(fs, dir, below));
+  if (!loaded) state.reset(segments[0]!.baseOffset);
+  rebuildProducerState(segments, state, logEndOffset);
+  state.onLogStartOffsetIncremented(logStartOffset);
+}

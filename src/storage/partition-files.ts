@@ -88,3 +88,13 @@ export function deleteSnapshots(
     if (doomed(offset)) fs.unlink(snapshotPath(dir, offset));
   }
 }
+
+/** Keeps the two newest snapshots at or above the log start offset. */
+export function deleteOldSnapshots(fs: FileSystem, dir: string, logStartOffset: number): void {
+  const keep = new Set(
+    listSnapshotOffsets(fs, dir)
+      .filter((o) => o >= logStartOffset)
+      .slice(-2),
+  );
+  deleteSnapshots(fs, dir, (o) => !keep.has(o));
+}

@@ -429,6 +429,12 @@ export class LogSegment {
     this.closeHandles();
   }
 
+  /** Closes the index descriptors of a segment that will not be appended to again. */
+  closeIndexFiles(): void {
+    this.offsetIndex.file.close();
+    this.timeIndex.file.close();
+  }
+
   closeHandles(): void {
     this.offsetIndex.file.close();
     this.timeIndex.file.close();

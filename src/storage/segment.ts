@@ -6,9 +6,10 @@
 // are scanned for the segment's end offset and largest timestamp. Only the active (last)
 // segment is ever appended to.
 import type { RecordBatchHeader } from '../protocol/records/batch-header.js';
-import { scanHeaders, scanValidBatches } from './batch-scan.js';
+import { scanHeaders } from './batch-scan.js';
 import { type Fd, type FileSystem, readFully } from './fs.js';
 import { OffsetIndex, type OffsetPosition } from './offset-index.js';
+import { scanForRecovery } from './segment-recovery.js';
 import { TimeIndex, type TimestampOffset } from './time-index.js';
 
 const INT32_MAX = 0x7fffffff;
@@ -71,6 +72,8 @@ export class LogSegment {
   /** Bytes of whole batches in the .log; reads never go past it. */
   size: number;
   private fd: Fd | undefined;
+  /** Bytes written or cut since the last fsync of the .log. */
+  private dirty = false;
   private loaded: boolean;
   private endOffset: number;
   private maxTimestampSoFar = -1;
@@ -172,6 +175,7 @@ export class LogSegment {
       rolling: this.rollingBasedTimestamp,
     };
     try {
+      this.dirty = true;
       this.fs.write(this.handle(), records, start);
       let position = start;
       for (const batch of batches) {
@@ -354,48 +358,26 @@ export class LogSegment {
    */
   recover(): RecoveryResult {
     this.loaded = true;
-    const offsetEntries: OffsetPosition[] = [];
-    const timeEntries: TimestampOffset[] = [];
-    let next = this.baseOffset;
-    let maxTs = -1;
-    let maxTsOffset = this.baseOffset;
-    let bytesSince = 0;
-    let first: number | undefined;
     const fileSize = this.fs.size(this.handle());
-    const end = scanValidBatches(this.fs, this.handle(), 0, fileSize, (batch, position) => {
-      if (batch.baseOffset < next)
-        return `offset ${batch.baseOffset} goes back (expected >= ${next})`;
-      if (batch.lastOffsetDelta < 0 || batch.lastOffset - this.baseOffset > INT32_MAX) {
-        return `offset range [${batch.baseOffset}, ${batch.lastOffset}] does not fit the segment`;
-      }
-      first ??= batch.maxTimestamp;
-      if (batch.maxTimestamp > maxTs) {
-        maxTs = batch.maxTimestamp;
-        maxTsOffset = batch.baseOffset;
-      }
-      if (bytesSince > this.settings.indexIntervalBytes) {
-        offsetEntries.push({ offset: batch.baseOffset, position });
-        const lastTime = timeEntries[timeEntries.length - 1];
-        if (maxTs >= 0 && (!lastTime || maxTs > lastTime.timestamp)) {
-          timeEntries.push({ timestamp: maxTs, offset: maxTsOffset });
-        }
-        bytesSince = 0;
-      }
-      bytesSince += batch.buf.length;
-      next = batch.lastOffset + 1;
-      return undefined;
-    });
-    if (end.position < fileSize) this.fs.truncate(this.handle(), end.position);
-    this.size = end.position;
-    this.offsetIndex.reset(offsetEntries);
-    this.timeIndex.reset(timeEntries);
-    this.endOffset = next;
-    this.maxTimestampSoFar = maxTs;
-    this.offsetOfMaxTimestampSoFar = maxTsOffset;
-    this.bytesSinceLastIndexEntry = bytesSince;
-    this.rollingBasedTimestamp = first;
-    this.timeIndex.maybeAppend(maxTs, maxTsOffset, true);
-    return { truncatedBytes: fileSize - end.position, reason: end.invalid };
+    const r = scanForRecovery(
+      this.fs,
+      this.handle(),
+      fileSize,
+      this.baseOffset,
+      this.settings.indexIntervalBytes,
+    );
+    if (r.validBytes < fileSize) this.fs.truncate(this.handle(), r.validBytes);
+    this.dirty = true;
+    this.size = r.validBytes;
+    this.offsetIndex.reset(r.offsetEntries);
+    this.timeIndex.reset(r.timeEntries);
+    this.endOffset = r.nextOffset;
+    this.maxTimestampSoFar = r.maxTimestamp;
+    this.offsetOfMaxTimestampSoFar = r.offsetOfMaxTimestamp;
+    this.bytesSinceLastIndexEntry = r.bytesSinceLastIndexEntry;
+    this.rollingBasedTimestamp = r.firstBatchTimestamp;
+    this.timeIndex.maybeAppend(r.maxTimestamp, r.offsetOfMaxTimestamp, true);
+    return { truncatedBytes: fileSize - r.validBytes, reason: r.invalid };
   }
 
   /** Removes the batch holding `offset` and everything after; returns the bytes removed. */
@@ -405,6 +387,7 @@ export class LogSegment {
     if (!loc) return 0;
     const removed = this.size - loc.position;
     this.fs.truncate(this.handle(), loc.position);
+    this.dirty = true;
     this.size = loc.position;
     this.offsetIndex.truncateTo(loc.baseOffset);
     this.timeIndex.truncateTo(loc.baseOffset);
@@ -417,7 +400,10 @@ export class LogSegment {
   // --- durability and lifecycle ----------------------------------------------------------------
 
   flush(): void {
-    if (this.fd !== undefined) this.fs.sync(this.fd);
+    if (this.fd !== undefined && this.dirty) {
+      this.fs.sync(this.fd);
+      this.dirty = false;
+    }
     this.offsetIndex.file.sync();
     this.timeIndex.file.sync();
   }

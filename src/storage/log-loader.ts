@@ -7,6 +7,7 @@
 // later segments included, so offsets stay dense. What survives is fsynced before the log opens.
 import type { RecordBatchHeader } from '../protocol/records/batch-header.js';
 import type { FileSystem } from './fs.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
 import {
   deleteSnapshots,
   listSnapshotOffsets,
@@ -46,6 +47,7 @@ export interface LoadedLog {
   readonly recoveryPoint: number;
   readonly hadCleanShutdown: boolean;
   readonly producerState: ProducerStateManager;
+  readonly leaderEpochCache: LeaderEpochCache;
 }
 
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
@@ -59,8 +61,9 @@ export function loadLog(p: LoadParams): LoadedLog {
   const segments = bases.map((base) => LogSegment.open(fs, dir, base, p.segmentSettings(), p.now));
 
   let recoveryPoint = checkpoint?.recoveryPoint ?? 0;
+  const leaderEpochCache = new LeaderEpochCache(fs, dir);
   if (!hadCleanShutdown && segments.length > 0) {
-    recoveryPoint = recoverSegments(segments, recoveryPoint, dir, logger);
+    recoveryPoint = recoverSegments(segments, recoveryPoint, dir, logger, leaderEpochCache);
   }
   if (segments.length === 0) {
     const start = checkpoint?.logStartOffset ?? 0;
@@ -73,10 +76,19 @@ export function loadLog(p: LoadParams): LoadedLog {
 
   const producerState = new ProducerStateManager();
   loadProducerState(fs, dir, segments, producerState, logStartOffset, logEndOffset, logger);
+  leaderEpochCache.truncateFromEnd(logEndOffset);
+  leaderEpochCache.truncateFromStart(logStartOffset);
 
   // From here on a crash must be noticed: say so on disk before accepting any write.
   writeLogCheckpoint(fs, dir, { logStartOffset, recoveryPoint, cleanShutdown: false });
-  return { segments, logStartOffset, recoveryPoint, hadCleanShutdown, producerState };
+  return {
+    segments,
+    logStartOffset,
+    recoveryPoint,
+    hadCleanShutdown,
+    producerState,
+    leaderEpochCache,
+  };
 }
 
 /** Deletes leftovers (temp files, segments pending deletion, orphan indexes); returns segment bases. */
@@ -110,6 +122,7 @@ function recoverSegments(
   recoveryPoint: number,
   dir: string,
   logger: StorageLogger,
+  epochs: LeaderEpochCache,
 ): number {
   let from = 0;
   for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= recoveryPoint) from = i;
@@ -127,6 +140,7 @@ function recoverSegments(
       break;
     }
     const result = seg.recover();
+    for (const e of result.epochStarts) epochs.assign(e.epoch, e.startOffset);
     if (result.truncatedBytes > 0) {
       logger.warn(
         `${dir}: cut ${result.truncatedBytes} bytes off segment ${seg.baseOffset} at position ${seg.size} (${result.reason})`,

@@ -11,6 +11,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { splitBatches } from '../protocol/records/batch-header.js';
 import { assignOffsets, checkReplicatedOffsets, validateBatches } from './append-validation.js';
 import { type FileSystem, removeDirWithFiles } from './fs.js';
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LocalLog, segmentSettingsFor, storageError } from './local-log.js';
 import type { LogConfig } from './log-config.js';
 import { loadLog, reloadProducerState, type StorageLogger, silentLogger } from './log-loader.js';
@@ -81,6 +82,7 @@ export class PartitionLog {
   private cfg: LogConfig;
   private readonly local: LocalLog;
   private readonly producers: ProducerStateManager;
+  private readonly epochs: LeaderEpochCache;
   private startOffset: number;
   private checkpointed: LogCheckpoint;
   private closed = false;
@@ -113,6 +115,7 @@ export class PartitionLog {
       recoveryPoint: loaded.recoveryPoint,
     });
     this.producers = loaded.producerState;
+    this.epochs = loaded.leaderEpochCache;
     this.startOffset = loaded.logStartOffset;
     this.checkpointed = {
       logStartOffset: this.startOffset,
@@ -217,6 +220,12 @@ export class PartitionLog {
     if (this.local.shouldRoll(records.length, maxTimestamp, last.lastOffset, now)) this.roll();
     this.local.append(records, batches);
     producerAppend.commit();
+    for (const b of batches) {
+      const epoch = b.partitionLeaderEpoch;
+      if (epoch >= 0 && epoch !== this.epochs.latestEpoch) {
+        this.durably('leader epoch checkpoint', () => this.epochs.assign(epoch, b.baseOffset));
+      }
+    }
     if (this.logEndOffset - this.local.recoveryPoint >= this.cfg.flushMessages) this.local.flush();
     return {
       ...result,
@@ -278,6 +287,27 @@ export class PartitionLog {
     return { dir, segments, logStartOffset: this.startOffset, logEndOffset: this.logEndOffset };
   }
 
+  // --- leader epochs (OffsetForLeaderEpoch) ---------------------------------------------------
+
+  /**
+   * The largest epoch <= `leaderEpoch` in this log and the offset where the epoch after it starts
+   * (the log end offset for the latest epoch); -1/-1 when unknown.
+   */
+  endOffsetForEpoch(leaderEpoch: number): { epoch: number; endOffset: number } {
+    this.checkUsable();
+    return this.epochs.endOffsetFor(leaderEpoch, this.logEndOffset);
+  }
+
+  /** The leader epoch that wrote `offset`, or undefined when it predates every known epoch. */
+  epochForOffset(offset: number): number | undefined {
+    return this.epochs.epochForOffset(offset);
+  }
+
+  /** The latest leader epoch appended, if any. */
+  get latestEpoch(): number | undefined {
+    return this.epochs.latestEpoch;
+  }
+
   // --- truncation and deletion -----------------------------------------------------------------
 
   /** Removes everything at and above `offset` (a follower truncating to its leader). */
@@ -290,6 +320,7 @@ export class PartitionLog {
     }
     this.durably('truncation', () => {
       this.local.truncateTo(offset);
+      this.epochs.truncateFromEnd(this.logEndOffset);
       deleteSnapshots(this.fs, this.dir, (o) => o > this.logEndOffset);
       reloadProducerState(this.fs, this.dir, this.local.segments, this.producers, this.startOffset);
       this.writeCheckpoint(false);
@@ -302,6 +333,7 @@ export class PartitionLog {
     this.durably('truncation', () => {
       this.local.truncateFullyAndStartAt(offset);
       this.startOffset = offset;
+      this.epochs.clear();
       deleteSnapshots(this.fs, this.dir, () => true);
       this.producers.reset(offset);
       this.writeCheckpoint(false);
@@ -324,6 +356,7 @@ export class PartitionLog {
     this.durably('DeleteRecords', () => {
       this.startOffset = offset;
       this.producers.onLogStartOffsetIncremented(offset);
+      this.epochs.truncateFromStart(offset);
       this.writeCheckpoint(false);
       deleteOldSegments({ ...this.retentionTarget(), deletePolicy: false }, this.clock());
     });
@@ -351,6 +384,7 @@ export class PartitionLog {
         const firstBase = this.local.removeOldestSegments(count);
         this.startOffset = Math.max(this.startOffset, firstBase);
         this.producers.onLogStartOffsetIncremented(this.startOffset);
+        this.epochs.truncateFromStart(this.startOffset);
         this.logger.info(
           `${this.dir}: deleted ${count} segment(s) for ${reason}; log start offset ${this.startOffset}`,
         );

@@ -58,6 +58,7 @@ export class MemoryFileSystem implements FileSystem {
   private readonly clock: () => number;
   private writeFaults: PendingWriteFault[] = [];
   private syncFaults: FaultMatch[] = [];
+  private truncateFaults: FaultMatch[] = [];
   /** Number of sync() calls that succeeded, for tests of the flush policy. */
   syncCount = 0;
 
@@ -75,6 +76,11 @@ export class MemoryFileSystem implements FileSystem {
   /** The next sync (of a matching path) fails with EIO, and nothing becomes durable. */
   failNextSync(fault: FaultMatch = {}): void {
     this.syncFaults.push(fault);
+  }
+
+  /** The next truncate (of a matching path) fails with EIO and changes nothing. */
+  failNextTruncate(fault: FaultMatch = {}): void {
+    this.truncateFaults.push(fault);
   }
 
   /**
@@ -181,6 +187,11 @@ export class MemoryFileSystem implements FileSystem {
   truncate(fd: Fd, length: number): void {
     const f = this.file(fd, 'ftruncate');
     if (f.readOnly) throw fsError('EBADF', 'ftruncate', f.path);
+    const faultAt = this.truncateFaults.findIndex((t) => matches(t, f.path));
+    if (faultAt >= 0) {
+      this.truncateFaults.splice(faultAt, 1);
+      throw fsError('EIO', 'ftruncate', f.path);
+    }
     const inode = f.inode;
     if (length > inode.length) {
       this.ensureCapacity(inode, length);

@@ -19,6 +19,8 @@ export interface SegmentScan {
   readonly offsetOfMaxTimestamp: number;
   readonly bytesSinceLastIndexEntry: number;
   readonly firstBatchTimestamp: number | undefined;
+  /** Where each partition leader epoch seen starts, in order (for the leader-epoch cache). */
+  readonly epochStarts: { epoch: number; startOffset: number }[];
 }
 
 export function scanForRecovery(
@@ -35,6 +37,7 @@ export function scanForRecovery(
   let maxTsOffset = baseOffset;
   let bytesSince = 0;
   let first: number | undefined;
+  const epochStarts: { epoch: number; startOffset: number }[] = [];
   const end = scanValidBatches(fs, fd, 0, fileSize, (batch, position) => {
     if (batch.baseOffset < next)
       return `offset ${batch.baseOffset} goes back (expected >= ${next})`;
@@ -42,6 +45,10 @@ export function scanForRecovery(
       return `offset range [${batch.baseOffset}, ${batch.lastOffset}] does not fit the segment`;
     }
     first ??= batch.maxTimestamp;
+    const epoch = batch.partitionLeaderEpoch;
+    if (epoch >= 0 && epoch !== epochStarts[epochStarts.length - 1]?.epoch) {
+      epochStarts.push({ epoch, startOffset: batch.baseOffset });
+    }
     if (batch.maxTimestamp > maxTs) {
       maxTs = batch.maxTimestamp;
       maxTsOffset = batch.baseOffset;
@@ -68,5 +75,6 @@ export function scanForRecovery(
     offsetOfMaxTimestamp: maxTsOffset,
     bytesSinceLastIndexEntry: bytesSince,
     firstBatchTimestamp: first,
+    epochStarts,
   };
 }

@@ -63,6 +63,8 @@ export interface RecoveryResult {
   /** Bytes cut off the end because they did not form valid batches. */
   readonly truncatedBytes: number;
   readonly reason?: string;
+  /** Where each partition leader epoch seen in the segment starts. */
+  readonly epochStarts: readonly { epoch: number; startOffset: number }[];
 }
 
 export class LogSegment {
@@ -377,7 +379,11 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = r.bytesSinceLastIndexEntry;
     this.rollingBasedTimestamp = r.firstBatchTimestamp;
     this.timeIndex.maybeAppend(r.maxTimestamp, r.offsetOfMaxTimestamp, true);
-    return { truncatedBytes: fileSize - r.validBytes, reason: r.invalid };
+    return {
+      truncatedBytes: fileSize - r.validBytes,
+      reason: r.invalid,
+      epochStarts: r.epochStarts,
+    };
   }
 
   /** Removes the batch holding `offset` and everything after; returns the bytes removed. */

@@ -93,6 +93,25 @@ describe('PartitionLog append and read', () => {
     assert.throws(() => log.read(-1, 100), { code: 1 });
   });
 
+  it('gives positions for delayed fetches: fetch offset, high watermark, log end', () => {
+    const { log } = setup();
+    const first = buildBatch({ records: 2 });
+    log.append(first);
+    log.append(buildBatch({ records: 2 }));
+    assert.deepEqual(log.read(2, 100).fetchOffsetMetadata, {
+      messageOffset: 2,
+      segmentBaseOffset: 0,
+      relativePositionInSegment: first.length,
+    });
+    assert.deepEqual(log.offsetMetadata(3), {
+      messageOffset: 3,
+      segmentBaseOffset: 0,
+      relativePositionInSegment: first.length,
+    });
+    assert.equal(log.logEndOffsetMetadata.relativePositionInSegment, log.size);
+    assert.equal(log.offsetMetadata(99), undefined);
+  });
+
   it('stamps LogAppendTime and rewrites the CRC', () => {
     const { log, now } = setup({ messageTimestampType: 'LogAppendTime' });
     const batch = buildBatch({ records: 2, baseTimestamp: 5 });

@@ -176,6 +176,21 @@ describe('injected I/O failures', () => {
       assert.deepEqual(batchOffsets(log.read(o, 1).records), [{ base: o, last: o }]);
   });
 
+  it('an append whose undo fails takes the log offline; reopening recovers it', () => {
+    const { fs, log, open } = setup();
+    log.append(buildBatch({ records: 2 }));
+    fs.failNextWrite({ path: /\.log$/, afterBytes: 25 });
+    fs.failNextTruncate({ path: /\.log$/ });
+    assert.throws(() => log.append(buildBatch({ records: 2 })), { code: 56 });
+    assert.equal(log.isOffline, true);
+    assert.throws(() => log.read(0, 100), { code: 56 });
+    log.close();
+    const again = open();
+    assert.deepEqual(allBatches(again), [{ base: 0, last: 1 }], 'the 25 stray bytes were cut');
+    assert.equal(again.append(buildBatch()).baseOffset, 2);
+    again.close();
+  });
+
   it('a failed fsync takes the log offline until reopened, then recovery makes it whole', () => {
     const { fs, log, open } = setup();
     log.append(buildBatch({ records: 2 }));

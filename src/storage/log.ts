@@ -262,7 +262,7 @@ export class PartitionLog {
    */
   read(offset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
     this.checkUsable();
-    return readBatches(this.view(), offset, maxBytes, options);
+    return this.durably('read', () => readBatches(this.view(), offset, maxBytes, options));
   }
 
   /** Where `offset` is in the log (e.g. the high watermark), or undefined when out of range. */
@@ -273,13 +273,15 @@ export class PartitionLog {
   /** The first offset whose timestamp is >= `timestamp` (ListOffsets), or undefined. */
   offsetForTimestamp(timestamp: number): TimestampAndOffset | undefined {
     this.checkUsable();
-    return offsetForTimestamp(this.view(), timestamp, this.locate);
+    return this.durably('timestamp lookup', () =>
+      offsetForTimestamp(this.view(), timestamp, this.locate),
+    );
   }
 
   /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP), or undefined when empty. */
   maxTimestampAndOffset(): TimestampAndOffset | undefined {
     this.checkUsable();
-    return maxTimestampAndOffset(this.view(), this.locate);
+    return this.durably('timestamp lookup', () => maxTimestampAndOffset(this.view(), this.locate));
   }
 
   private view(): SegmentsView {
@@ -447,7 +449,10 @@ export class PartitionLog {
     this.checkpointed = cp;
   }
 
-  /** Runs file work whose failure leaves the partition's files in doubt: offline on error. */
+  /**
+   * Runs file work whose failure leaves the partition's files in doubt, or means the disk is
+   * failing: an I/O error takes the log offline; Kafka errors (bad offsets, ...) pass through.
+   */
   private durably<T>(what: string, work: () => T): T {
     try {
       return work();

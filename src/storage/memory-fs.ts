@@ -59,6 +59,7 @@ export class MemoryFileSystem implements FileSystem {
   private writeFaults: PendingWriteFault[] = [];
   private syncFaults: FaultMatch[] = [];
   private truncateFaults: FaultMatch[] = [];
+  private readFaults: FaultMatch[] = [];
   /** Number of sync() calls that succeeded, for tests of the flush policy. */
   syncCount = 0;
 
@@ -76,6 +77,11 @@ export class MemoryFileSystem implements FileSystem {
   /** The next sync (of a matching path) fails with EIO, and nothing becomes durable. */
   failNextSync(fault: FaultMatch = {}): void {
     this.syncFaults.push(fault);
+  }
+
+  /** The next read (of a matching path) fails with EIO. */
+  failNextRead(fault: FaultMatch = {}): void {
+    this.readFaults.push(fault);
   }
 
   /** The next truncate (of a matching path) fails with EIO and changes nothing. */
@@ -149,7 +155,12 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   read(fd: Fd, buf: Buffer, offset: number, length: number, position: number): number {
-    const { inode } = this.file(fd, 'read');
+    const { inode, path } = this.file(fd, 'read');
+    const faultAt = this.readFaults.findIndex((r) => matches(r, path));
+    if (faultAt >= 0) {
+      this.readFaults.splice(faultAt, 1);
+      throw fsError('EIO', 'read', path);
+    }
     if (position >= inode.length) return 0;
     const n = Math.min(length, inode.length - position);
     inode.data.copy(buf, offset, position, position + n);

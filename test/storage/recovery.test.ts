@@ -191,6 +191,15 @@ describe('injected I/O failures', () => {
     again.close();
   });
 
+  it('a read that hits an I/O error answers KAFKA_STORAGE_ERROR and takes the log offline', () => {
+    const { fs, log } = setup();
+    log.append(buildBatch());
+    fs.failNextRead({ path: /\.log$/ });
+    assert.throws(() => log.read(0, 100), { code: 56 });
+    assert.equal(log.isOffline, true);
+    assert.throws(() => log.read(1, 100), { code: 56 });
+  });
+
   it('a failed fsync takes the log offline until reopened, then recovery makes it whole', () => {
     const { fs, log, open } = setup();
     log.append(buildBatch({ records: 2 }));

@@ -4,12 +4,18 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { LocalMetadataStore } from '../cluster/local-metadata-store.js';
+import type { MetadataStore } from '../cluster/metadata-store.js';
+import { ReplicaManager } from '../cluster/replica-manager.js';
+import { TopicRegistry } from '../cluster/topic-registry.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
+import { LogManager } from '../storage/log-manager.js';
 import { type BrokerConfig, ConfigError, parseListener } from './config.js';
 import { Connection } from './connection.js';
 import type { Handler } from './handler.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadHandlers, Router } from './router.js';
+import { brokerDefaultLogConfig, topicLogConfig } from './topic-config.js';
 
 export interface Endpoint {
   listenerName: string;
@@ -26,18 +32,48 @@ export class Broker {
   readonly clusterId: string;
   /** What clients are told to connect to (advertised.listeners, else the bound address). */
   advertised: Endpoint[] = [];
+  readonly metadataStore: MetadataStore;
+  readonly topics: TopicRegistry;
+  readonly logManager: LogManager;
+  readonly replicaManager: ReplicaManager;
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
   private stopping: Promise<void> | undefined;
 
-  private constructor(config: BrokerConfig, router: Router, log: Logger) {
+  private constructor(
+    config: BrokerConfig,
+    router: Router,
+    log: Logger,
+    store: MetadataStore,
+    topics: TopicRegistry,
+  ) {
     this.config = config;
     this.router = router;
     this.log = log;
     this.nodeId = config.nodeId;
-    mkdirSync(config.dataDir, { recursive: true });
     this.clusterId = loadOrCreateClusterId(config);
+    this.metadataStore = store;
+    this.topics = topics;
+    const defaults = brokerDefaultLogConfig(config);
+    const storageLog = log.child('storage');
+    this.logManager = LogManager.open({
+      dataDir: config.dataDir,
+      defaultConfig: defaults,
+      configFor: (name) => topicLogConfig(defaults, topics.topic(name)?.configs ?? {}),
+      logger: { info: (m) => storageLog.info(m), warn: (m) => storageLog.warn(m) },
+      retentionCheckIntervalMs: config.long('log.retention.check.interval.ms'),
+      producerIdExpirationMs: config.int('producer.id.expiration.ms'),
+    });
+    this.replicaManager = new ReplicaManager(this.nodeId, topics, this.logManager, (t) =>
+      topicLogConfig(defaults, t.configs),
+    );
+    this.logManager.startSchedulers();
+  }
+
+  /** The broker's ids for topic creation: just this one until cluster mode. */
+  liveBrokerIds(): number[] {
+    return [this.nodeId];
   }
 
   static async start(
@@ -46,7 +82,10 @@ export class Broker {
   ): Promise<Broker> {
     const log = options.log ?? createLogger();
     const router = new Router(options.handlers ?? (await loadHandlers()));
-    const broker = new Broker(config, router, log);
+    mkdirSync(config.dataDir, { recursive: true });
+    const store = LocalMetadataStore.inDataDir(config.dataDir);
+    const topics = await TopicRegistry.load(store);
+    const broker = new Broker(config, router, log, store, topics);
     try {
       await broker.listen();
     } catch (err) {
@@ -114,6 +153,13 @@ export class Broker {
     this.stopping ??= (async () => {
       for (const s of this.servers) s.close();
       for (const c of this.connections) c.close('broker shutting down', 'debug');
+      this.replicaManager.close();
+      this.topics.close();
+      try {
+        this.logManager.close();
+      } finally {
+        await this.metadataStore.close();
+      }
       this.log.info(`Samsa broker ${this.nodeId} stopped`);
     })();
     return this.stopping;

@@ -1,0 +1,54 @@
+// Topic settings are layered as in Kafka: the storage defaults, then the broker-wide log.*
+// settings (log.segment.bytes is the default of segment.bytes, ...), then the topic's own
+// overrides kept in cluster metadata.
+import { type LogConfig, parseLogConfig } from '../storage/log-config.js';
+import type { BrokerConfig } from './config.js';
+
+/** Topic setting -> the broker setting that supplies its default (Kafka's synonyms). */
+export const BROKER_SYNONYMS: Readonly<Record<string, string>> = {
+  'segment.bytes': 'log.segment.bytes',
+  'segment.ms': 'log.roll.ms',
+  'retention.ms': 'log.retention.ms',
+  'retention.bytes': 'log.retention.bytes',
+  'flush.messages': 'log.flush.interval.messages',
+  'flush.ms': 'log.flush.interval.ms',
+  'index.interval.bytes': 'log.index.interval.bytes',
+  'segment.index.bytes': 'log.index.size.max.bytes',
+  'cleanup.policy': 'log.cleanup.policy',
+  'message.timestamp.type': 'log.message.timestamp.type',
+  'max.message.bytes': 'message.max.bytes',
+  'min.insync.replicas': 'min.insync.replicas',
+};
+
+/** The broker-level defaults of topic settings that were set explicitly (not defaults). */
+export function brokerLogDefaults(config: BrokerConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  const explicit = (name: string) => (config.get(name)?.source ?? 'default') !== 'default';
+  for (const [topicName, brokerName] of Object.entries(BROKER_SYNONYMS)) {
+    if (explicit(brokerName)) out[topicName] = config.raw(brokerName)!;
+  }
+  // Kafka resolves these from several broker settings (ms > minutes > hours).
+  if (['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'].some(explicit)) {
+    out['retention.ms'] = String(config.logRetentionMs);
+  }
+  if (['log.roll.ms', 'log.roll.hours'].some(explicit))
+    out['segment.ms'] = String(config.logRollMs);
+  if (['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'].some(explicit)) {
+    const ms = config.logFlushIntervalMs;
+    if (Number.isFinite(ms)) out['flush.ms'] = String(ms);
+  }
+  return out;
+}
+
+/** The broker's default LogConfig: storage defaults overlaid with log.* settings. */
+export function brokerDefaultLogConfig(config: BrokerConfig): LogConfig {
+  return parseLogConfig(brokerLogDefaults(config));
+}
+
+/** A topic's effective LogConfig; throws INVALID_CONFIG naming a bad override. */
+export function topicLogConfig(
+  base: LogConfig,
+  overrides: Readonly<Record<string, string>>,
+): LogConfig {
+  return parseLogConfig(overrides, base);
+}

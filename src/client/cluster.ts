@@ -186,6 +186,23 @@ export class Cluster {
     return out;
   }
 
+  /** Adds a broker learnt outside Metadata (a coordinator from FindCoordinator). */
+  rememberBroker(b: BrokerInfo): void {
+    const old = this.brokers.get(b.nodeId);
+    if (old && old.host === b.host && old.port === b.port) return;
+    if (old) this.dropNode(b.nodeId);
+    this.brokers.set(b.nodeId, b);
+  }
+
+  /** Cached metadata of a topic if younger than metadataMaxAgeMs (no I/O). */
+  freshTopic(name: string): TopicInfo | undefined {
+    const at = this.fetchedAt.get(name);
+    if (at === undefined || Date.now() - at >= (this.options.metadataMaxAgeMs ?? 300_000)) {
+      return undefined;
+    }
+    return this.topics.get(name);
+  }
+
   /** Cached metadata of a topic, if any. */
   topic(name: string): TopicInfo | undefined {
     return this.topics.get(name);

@@ -50,3 +50,20 @@ export function brokerError(code: number, context: string, message?: string | nu
 export function isRetriable(err: unknown): boolean {
   return err instanceof KafkaError && err.retriable;
 }
+
+/** A key or value deserializer threw; the consumer stays on the record (seek past it to go on). */
+export class DeserializationError extends Error {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  constructor(topic: string, partition: number, offset: number, options: { cause: unknown }) {
+    super(
+      `cannot deserialize ${topic}/${partition} offset ${offset}: ${(options.cause as Error)?.message ?? String(options.cause)}`,
+    );
+    this.name = 'DeserializationError';
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.cause = options.cause;
+  }
+}

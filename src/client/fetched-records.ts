@@ -1,0 +1,164 @@
+// The records of one partition from one Fetch answer, decoded a batch at a time as the
+// application consumes them. Here the fetch rules live:
+// - a batch may start before the offset asked for (the broker returns whole batches, and a
+//   compressed batch cannot be cut): records below the fetch offset are skipped;
+// - the answer may end in a partial batch (the broker cuts at the byte limit): it is dropped
+//   and fetched again from its start next time;
+// - control batches (transaction markers) are never shown; with read_committed, records of
+//   aborted transactions are skipped using the answer's aborted-transaction list;
+// - magic 0/1 message sets from old logs are read too.
+import { MalformedInputError } from '../protocol/errors.js';
+import {
+  BATCH_LENGTH_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  RecordBatchHeader,
+  TimestampType,
+} from '../protocol/records/batch-header.js';
+import { ControlRecordType, decodeControlRecordKey } from '../protocol/records/control.js';
+import { readLegacyMessageSet } from '../protocol/records/legacy.js';
+import { type RecordHeader, readRecords } from '../protocol/records/record.js';
+
+/** A record as fetched, before the application's deserializers. */
+export interface FetchedRecord {
+  offset: number;
+  timestamp: number;
+  timestampType: 'CreateTime' | 'LogAppendTime';
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+  leaderEpoch: number;
+}
+
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+}
+
+type Entry = { kind: 'batch'; batch: RecordBatchHeader } | { kind: 'legacy'; buf: Buffer };
+
+/** Splits a records field into batches (and legacy message sets); a partial tail is dropped. */
+export function splitEntries(buf: Buffer): { entries: Entry[]; partialTail: number } {
+  const entries: Entry[] = [];
+  let at = 0;
+  while (buf.length - at >= LOG_OVERHEAD + 5) {
+    const size = LOG_OVERHEAD + buf.readInt32BE(at + BATCH_LENGTH_OFFSET);
+    if (size < LOG_OVERHEAD + 5) {
+      throw new MalformedInputError(`record batch of ${size} bytes at ${at}`, 2);
+    }
+    if (at + size > buf.length) break;
+    const slice = buf.subarray(at, at + size);
+    if (buf.readInt8(at + MAGIC_OFFSET) >= 2) {
+      entries.push({ kind: 'batch', batch: new RecordBatchHeader(slice) });
+    } else {
+      entries.push({ kind: 'legacy', buf: slice });
+    }
+    at += size;
+  }
+  return { entries, partialTail: buf.length - at };
+}
+
+export class FetchedRecords {
+  /** Offset to fetch next: after the last complete batch, or the fetch offset if there was none. */
+  readonly nextFetchOffset: number;
+  /** Bytes were returned but not one complete batch: the partition's byte limit is too small. */
+  readonly truncated: boolean;
+  private readonly entries: Entry[];
+  private entryIndex = 0;
+  private current: FetchedRecord[] = [];
+  private currentIndex = 0;
+  private readonly aborted: AbortedTransaction[];
+  private readonly abortedProducers = new Set<number>();
+
+  constructor(
+    records: Buffer | null,
+    private readonly fetchOffset: number,
+    private readonly readCommitted: boolean,
+    abortedTransactions: readonly AbortedTransaction[] | null,
+  ) {
+    const { entries, partialTail } = records
+      ? splitEntries(records)
+      : { entries: [], partialTail: 0 };
+    this.entries = entries;
+    this.truncated = entries.length === 0 && partialTail > 0;
+    this.aborted = [...(abortedTransactions ?? [])].sort((a, b) => a.firstOffset - b.firstOffset);
+    let next = fetchOffset;
+    const last = entries[entries.length - 1];
+    if (last?.kind === 'batch') next = Math.max(next, last.batch.nextOffset);
+    else if (last?.kind === 'legacy') {
+      const msgs = readLegacyMessageSet(last.buf, { allowPartialTail: true });
+      if (msgs.length > 0) next = Math.max(next, msgs[msgs.length - 1]!.offset + 1);
+    }
+    this.nextFetchOffset = next;
+  }
+
+  /** The next record at or after the fetch offset, or undefined when all were consumed. */
+  next(): FetchedRecord | undefined {
+    for (;;) {
+      if (this.currentIndex < this.current.length) return this.current[this.currentIndex++];
+      if (this.entryIndex >= this.entries.length) return undefined;
+      this.current = this.decode(this.entries[this.entryIndex++]!);
+      this.currentIndex = 0;
+    }
+  }
+
+  /** Drops what is left (after a seek or a revocation). */
+  clear(): void {
+    this.entryIndex = this.entries.length;
+    this.current = [];
+  }
+
+  private decode(entry: Entry): FetchedRecord[] {
+    if (entry.kind === 'legacy') {
+      return readLegacyMessageSet(entry.buf, { allowPartialTail: true })
+        .filter((m) => m.offset >= this.fetchOffset)
+        .map((m) => ({
+          offset: m.offset,
+          timestamp: m.timestamp,
+          timestampType:
+            m.timestampType === TimestampType.LogAppendTime ? 'LogAppendTime' : 'CreateTime',
+          key: m.key,
+          value: m.value,
+          headers: [],
+          leaderEpoch: -1,
+        }));
+    }
+    const batch = entry.batch;
+    // Transaction state is tracked through every batch, even ones before the fetch offset.
+    if (this.readCommitted && this.skipForTransaction(batch)) return [];
+    if (batch.isControl || batch.lastOffset < this.fetchOffset) return [];
+    const base = batch.baseOffset;
+    const appendTime = batch.timestampType === TimestampType.LogAppendTime;
+    const type = appendTime ? 'LogAppendTime' : 'CreateTime';
+    const out: FetchedRecord[] = [];
+    for (const r of readRecords(batch)) {
+      const offset = base + r.offsetDelta;
+      if (offset < this.fetchOffset) continue;
+      out.push({
+        offset,
+        timestamp: appendTime ? batch.maxTimestamp : batch.baseTimestamp + r.timestampDelta,
+        timestampType: type,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        leaderEpoch: batch.partitionLeaderEpoch,
+      });
+    }
+    return out;
+  }
+
+  /** Tracks which producers' open transactions were aborted; true when `batch` is one of them. */
+  private skipForTransaction(batch: RecordBatchHeader): boolean {
+    while (this.aborted.length > 0 && this.aborted[0]!.firstOffset <= batch.lastOffset) {
+      this.abortedProducers.add(this.aborted.shift()!.producerId);
+    }
+    if (batch.isControl) {
+      const [marker] = readRecords(batch);
+      if (marker && decodeControlRecordKey(marker.key).type === ControlRecordType.Abort) {
+        this.abortedProducers.delete(batch.producerId);
+      }
+      return true;
+    }
+    return batch.isTransactional && this.abortedProducers.has(batch.producerId);
+  }
+}

@@ -1,14 +1,38 @@
 // A group's committed offsets: OffsetCommit and OffsetFetch against the group coordinator,
 // shared by the consumer and the admin client.
 import { ErrorCode } from '../protocol/errors.js';
+import { FindCoordinatorApi } from '../protocol/messages/find-coordinator.js';
 import {
   OffsetCommitApi,
   type OffsetCommitRequestTopic,
 } from '../protocol/messages/offset-commit.js';
 import { OffsetFetchApi } from '../protocol/messages/offset-fetch.js';
 import type { TopicPartition } from './assignors.js';
+import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import { brokerError } from './errors.js';
+
+/** The node id of a group's coordinator (FindCoordinator, key type 0 = group). */
+export async function findGroupCoordinator(cluster: Cluster, groupId: string): Promise<number> {
+  const c = await cluster.anyConnection();
+  const r = await c.send(FindCoordinatorApi, {
+    key: groupId,
+    keyType: 0,
+    coordinatorKeys: [groupId],
+  });
+  const found = r.coordinators?.[0] ?? {
+    errorCode: r.errorCode ?? 0,
+    nodeId: r.nodeId ?? -1,
+    host: r.host ?? '',
+    port: r.port ?? 0,
+    errorMessage: r.errorMessage ?? null,
+  };
+  if (found.errorCode !== ErrorCode.NONE) {
+    throw brokerError(found.errorCode, `FindCoordinator for group ${groupId}`, found.errorMessage);
+  }
+  cluster.rememberBroker({ nodeId: found.nodeId, host: found.host, port: found.port, rack: null });
+  return found.nodeId;
+}
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 

@@ -6,7 +6,6 @@
 // (cooperative-sticky): members keep their partitions through the rebalance and only revoke
 // what the new assignment takes away, then rejoin once so the withheld partitions can move.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { FindCoordinatorApi } from '../protocol/messages/find-coordinator.js';
 import { HeartbeatApi } from '../protocol/messages/heartbeat.js';
 import { JoinGroupApi, type JoinGroupResponse } from '../protocol/messages/join-group.js';
 import { LeaveGroupApi } from '../protocol/messages/leave-group.js';
@@ -23,7 +22,7 @@ import {
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import { brokerError, isRetriable } from './errors.js';
-import { commitOffsets, fetchCommittedOffsets } from './group-offsets.js';
+import { commitOffsets, fetchCommittedOffsets, findGroupCoordinator } from './group-offsets.js';
 import { backoffMs, withRetry } from './retry.js';
 
 export type { TopicPartition } from './assignors.js';
@@ -435,39 +434,11 @@ export class GroupMember {
 
   private async coordinatorConnection(): Promise<Connection> {
     if (this.coordinator === undefined) {
-      this.coordinator = await withRetry(this.cluster.retry, () => this.findCoordinator());
-    }
-    return this.cluster.connection(this.coordinator, 'group');
-  }
-
-  private async findCoordinator(): Promise<number> {
-    const c = await this.cluster.anyConnection();
-    const r = await c.send(FindCoordinatorApi, {
-      key: this.groupId,
-      keyType: 0,
-      coordinatorKeys: [this.groupId],
-    });
-    const found = r.coordinators?.[0] ?? {
-      errorCode: r.errorCode ?? 0,
-      nodeId: r.nodeId ?? -1,
-      host: r.host ?? '',
-      port: r.port ?? 0,
-      errorMessage: r.errorMessage ?? null,
-    };
-    if (found.errorCode !== ErrorCode.NONE) {
-      throw brokerError(
-        found.errorCode,
-        `FindCoordinator for group ${this.groupId}`,
-        found.errorMessage,
+      this.coordinator = await withRetry(this.cluster.retry, () =>
+        findGroupCoordinator(this.cluster, this.groupId),
       );
     }
-    this.cluster.rememberBroker({
-      nodeId: found.nodeId,
-      host: found.host,
-      port: found.port,
-      rack: null,
-    });
-    return found.nodeId;
+    return this.cluster.connection(this.coordinator, 'group');
   }
 }
 

@@ -20,7 +20,7 @@ import { type Cluster, isStaleMetadataError } from './cluster.js';
 import { brokerError, isRetriable } from './errors.js';
 import type { PartitionState, ProducerBatch } from './producer-batch.js';
 import type { RecordAccumulator } from './record-accumulator.js';
-import { backoffMs, type ResolvedRetry } from './retry.js';
+import { backoffMs, type ResolvedRetry, resolveRetry, withRetry } from './retry.js';
 
 export interface SenderOptions {
   acks: number;
@@ -38,6 +38,8 @@ export interface SenderOptions {
 }
 
 const INT32_MAX = 0x7fffffff;
+/** A broker that just started answers COORDINATOR_LOAD_IN_PROGRESS for a few seconds. */
+const INIT_RETRY = resolveRetry({ retries: 40, initialRetryTimeMs: 100, maxRetryTimeMs: 1000 });
 
 export class Sender {
   private idempotent: boolean;
@@ -65,35 +67,36 @@ export class Sender {
   /** Gets a producer id now (idempotent producers), so the first send has no extra wait. */
   async initProducerId(): Promise<void> {
     if (!this.needsProducerId) return;
-    this.initializing ??= (async () => {
-      try {
-        const connection = await this.cluster.anyConnection();
-        if (!connection.supports(ApiKey.InitProducerId) && !this.options.idempotenceRequired) {
-          this.cluster.logger.warn(
-            `broker ${connection.broker} has no InitProducerId: producing without idempotence`,
-          );
-          this.idempotent = false;
-          this.needsProducerId = false;
-          return;
-        }
-        const response = await connection.send(InitProducerIdApi, {
-          transactionalId: null,
-          transactionTimeoutMs: INT32_MAX,
-          producerId: -1n,
-          producerEpoch: -1,
-        });
-        if (response.errorCode !== ErrorCode.NONE) {
-          throw brokerError(response.errorCode, 'InitProducerId for the idempotent producer');
-        }
-        this.producerId = Number(response.producerId);
-        this.producerEpoch = response.producerEpoch;
-        this.needsProducerId = false;
-        for (const s of this.accumulator.partitions.values()) s.nextSequence = 0;
-      } finally {
-        this.initializing = undefined;
-      }
-    })();
+    this.initializing ??= withRetry(INIT_RETRY, () => this.requestProducerId()).finally(() => {
+      this.initializing = undefined;
+    });
     await this.initializing;
+  }
+
+  /** One InitProducerId attempt (a fresh broker may answer COORDINATOR_LOAD_IN_PROGRESS first). */
+  private async requestProducerId(): Promise<void> {
+    const connection = await this.cluster.anyConnection();
+    if (!connection.supports(ApiKey.InitProducerId) && !this.options.idempotenceRequired) {
+      this.cluster.logger.warn(
+        `broker ${connection.broker} has no InitProducerId: producing without idempotence`,
+      );
+      this.idempotent = false;
+      this.needsProducerId = false;
+      return;
+    }
+    const response = await connection.send(InitProducerIdApi, {
+      transactionalId: null,
+      transactionTimeoutMs: INT32_MAX,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    if (response.errorCode !== ErrorCode.NONE) {
+      throw brokerError(response.errorCode, 'InitProducerId for the idempotent producer');
+    }
+    this.producerId = Number(response.producerId);
+    this.producerEpoch = response.producerEpoch;
+    this.needsProducerId = false;
+    for (const s of this.accumulator.partitions.values()) s.nextSequence = 0;
   }
 
   /** Schedules a drain on the next turn of the event loop (coalescing repeated calls). */

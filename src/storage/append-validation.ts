@@ -1,6 +1,12 @@
 // Checks on the batches of an append, from their headers only (no decompression), with the error
 // codes Kafka's broker answers (UnifiedLog.analyzeAndValidateRecords, LogValidator.validateBatch).
 //
+// A client's batch goes through the same header checks as the Produce path
+// (protocol/records/validate.ts `validateBatchHeader`), so the codes and messages have one source;
+// only the timestamp bounds, which need the topic's settings and the clock, are checked here.
+// Replicated and coordinator batches only need to be intact: their offsets and producer fields
+// were set by a broker.
+//
 // Not checked here, because it needs the records: per-record offset deltas and timestamps,
 // keys on compacted topics. Timestamp bounds are checked on the batch's base and max timestamps,
 // which bracket the records' timestamps for any producer that writes them in order.
@@ -10,6 +16,8 @@ import {
   type RecordBatchHeader,
   TimestampType,
 } from '../protocol/records/batch-header.js';
+import { compressionName, isKnownCompression } from '../protocol/records/compression/index.js';
+import { validateBatchHeader } from '../protocol/records/validate.js';
 import type { LogConfig } from './log-config.js';
 import type { AppendOrigin } from './producer-state.js';
 
@@ -27,11 +35,18 @@ export function validateBatches(
   config: LogConfig,
   now: number,
 ): void {
-  if (origin === 'client' && batches.length !== 1) {
-    refuse(
-      ErrorCode.INVALID_RECORD,
-      `a produce request must carry one record batch per partition, not ${batches.length}`,
-    );
+  if (origin === 'client') {
+    if (batches.length !== 1) {
+      refuse(
+        ErrorCode.INVALID_RECORD,
+        `a produce request must carry one record batch per partition, not ${batches.length}`,
+      );
+    }
+    const batch = batches[0]!;
+    const failure = validateBatchHeader(batch, config.maxMessageBytes);
+    if (failure) refuse(failure.errorCode, failure.errorMessage);
+    validateTimestamps(batch, config, now);
+    return;
   }
   for (const batch of batches) {
     const size = batch.buf.length;
@@ -44,8 +59,11 @@ export function validateBatches(
     if (!batch.isCrcValid()) {
       refuse(ErrorCode.CORRUPT_MESSAGE, `record batch CRC ${batch.crc} does not match its content`);
     }
-    if (batch.compression > 4) {
-      refuse(ErrorCode.CORRUPT_MESSAGE, `unknown compression codec ${batch.compression}`);
+    if (!isKnownCompression(batch.compression)) {
+      refuse(
+        ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+        `unknown compression type ${compressionName(batch.compression)}`,
+      );
     }
     if (batch.lastOffsetDelta < 0 || batch.recordsCount < 0) {
       refuse(
@@ -53,32 +71,10 @@ export function validateBatches(
         `record batch with lastOffsetDelta ${batch.lastOffsetDelta} and ${batch.recordsCount} records`,
       );
     }
-    if (origin === 'client') validateClientBatch(batch, config, now);
   }
 }
 
-function validateClientBatch(batch: RecordBatchHeader, config: LogConfig, now: number): void {
-  if (batch.baseOffset !== 0) {
-    refuse(
-      ErrorCode.INVALID_RECORD,
-      `a produced batch must have base offset 0, not ${batch.baseOffset}`,
-    );
-  }
-  const count = batch.recordsCount;
-  if (count <= 0) refuse(ErrorCode.INVALID_RECORD, `invalid record count ${count}`);
-  if (count !== batch.lastOffsetDelta + 1) {
-    refuse(
-      ErrorCode.INVALID_RECORD,
-      `lastOffsetDelta ${batch.lastOffsetDelta} does not match ${count} records`,
-    );
-  }
-  if (batch.isControl) refuse(ErrorCode.INVALID_RECORD, 'clients may not write control batches');
-  if (batch.producerId >= 0 && batch.baseSequence < 0) {
-    refuse(
-      ErrorCode.INVALID_RECORD,
-      `idempotent batch of producer ${batch.producerId} has sequence ${batch.baseSequence}`,
-    );
-  }
+function validateTimestamps(batch: RecordBatchHeader, config: LogConfig, now: number): void {
   if (config.messageTimestampType !== 'CreateTime') return;
   if (batch.timestampType === TimestampType.LogAppendTime) {
     refuse(ErrorCode.INVALID_TIMESTAMP, 'a producer may not set the LogAppendTime timestamp type');

@@ -242,7 +242,6 @@ export function observeLeader<T>(
       () => {
         if (stopped) return;
         timer = setTimeout(start, retryMs);
-        timer.unref();
       },
     );
   };

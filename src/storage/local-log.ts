@@ -13,7 +13,7 @@ import type { FileSystem } from './fs.js';
 import type { LogConfig } from './log-config.js';
 import type { StorageLogger } from './log-loader.js';
 import { segmentIndexFor } from './log-reader.js';
-import { LogSegment, type SegmentSettings, SegmentUndoError } from './segment.js';
+import { LogSegment, type SegmentSettings, SegmentUndoError, SWAP_SUFFIX } from './segment.js';
 
 export function storageError(what: string, err: unknown): KafkaError {
   const e = new KafkaError(
@@ -105,10 +105,13 @@ export class LocalLog {
   /** Whether the next append (of `messagesSize` bytes, ...) must go to a new segment. */
   shouldRoll(messagesSize: number, maxTimestamp: number, maxOffset: number, now: number): boolean {
     const cfg = this.config();
+    // A compacted topic also rolls every max.compaction.lag.ms, as Kafka does: the cleaner never
+    // touches the active segment, so a record could otherwise outwait its lag there.
+    const compactionLag = cfg.cleanupPolicy.includes('compact') ? cfg.maxCompactionLagMs : Infinity;
     return this.active.shouldRoll({
       now,
       segmentBytes: cfg.segmentBytes,
-      segmentMs: cfg.segmentMs,
+      segmentMs: Math.min(cfg.segmentMs, compactionLag),
       messagesSize,
       maxTimestampInMessages: maxTimestamp,
       maxOffsetInMessages: maxOffset,
@@ -187,6 +190,33 @@ export class LocalLog {
     const doomed = this.segments.splice(0, Math.min(count, this.segments.length - 1));
     for (const seg of doomed) this.removeSegment(seg);
     return this.segments[0]!.baseOffset;
+  }
+
+  /**
+   * The log cleaner's swap, after `cleaned` is fsynced under the .swap suffix (the commit point):
+   * `cleaned` takes the place of `old` (contiguous, not the active segment) for readers, and the
+   * old files go (.deleted, or at once). `completeSwap` then drops the suffix. A crash in between
+   * is finished at open (cleaner/segment-swap.ts).
+   */
+  replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): void {
+    const at = this.segments.indexOf(old[0]!);
+    const contiguous = old.every((seg, i) => this.segments[at + i] === seg);
+    if (at < 0 || !contiguous || at + old.length >= this.segments.length) {
+      // Nothing changed yet: a KafkaError leaves the log online (PartitionLog.durably).
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_SERVER_ERROR,
+        `segments to replace in ${this.dir} are no longer contiguous inactive segments`,
+      );
+    }
+    this.segments.splice(at, old.length, cleaned);
+    for (const seg of old) this.removeSegment(seg);
+  }
+
+  /** Renames a swapped-in segment's files to their live names (log first) and makes that durable. */
+  completeSwap(cleaned: LogSegment): void {
+    cleaned.changeFileSuffixes(SWAP_SUFFIX, '', true);
+    cleaned.closeIndexFiles();
+    this.fs.syncDir(this.dir);
   }
 
   /** Deletes the files now, or renames them .deleted until file.delete.delay.ms has passed. */

@@ -5,7 +5,9 @@
 // the checkpointed recovery point on is re-read: each batch's framing, magic and CRC32C are
 // checked, both indexes rebuilt, and the first bad batch is cut off with everything after it —
 // later segments included, so offsets stay dense. What survives is fsynced before the log opens.
+// Before all that, a log cleaner swap that a crash interrupted is completed or dropped.
 import type { RecordBatchHeader } from '../protocol/records/batch-header.js';
+import { recoverInterruptedSwaps } from './cleaner/segment-swap.js';
 import type { FileSystem } from './fs.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import {
@@ -55,6 +57,8 @@ const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
 export function loadLog(p: LoadParams): LoadedLog {
   const { fs, dir, logger } = p;
   fs.mkdirp(dir);
+  // A log cleaner swap cut short by a crash is finished (or dropped) before segments are listed.
+  recoverInterruptedSwaps(fs, dir, p.segmentSettings(), p.now, logger);
   const bases = removeStrayFiles(fs, dir);
   const checkpoint = readLogCheckpoint(fs, dir);
   const hadCleanShutdown = checkpoint?.cleanShutdown === true;

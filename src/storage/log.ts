@@ -10,6 +10,7 @@
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { splitBatches } from '../protocol/records/batch-header.js';
 import { assignOffsets, checkReplicatedOffsets, validateBatches } from './append-validation.js';
+import { type CleanerView, lastDataOffsets } from './cleaner/cleaner-view.js';
 import { type FileSystem, removeDirWithFiles } from './fs.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LocalLog, segmentSettingsFor, storageError } from './local-log.js';
@@ -52,6 +53,8 @@ export interface PartitionLogOptions {
    * Default: decode the records; `null`: answer per batch (base offset, max timestamp).
    */
   readonly timestampLocator?: TimestampLocator | null;
+  /** Told the offset of every truncation (the log cleaner lowers its checkpoint and aborts). */
+  readonly onTruncation?: (offset: number) => void;
 }
 
 export type { LogOffsetMetadata, ReadOptions, ReadResult, TimestampAndOffset, TimestampLocator };
@@ -79,6 +82,7 @@ export class PartitionLog {
   private readonly clock: () => number;
   private readonly logger: StorageLogger;
   private readonly locate: TimestampLocator | undefined;
+  private readonly onTruncation: ((offset: number) => void) | undefined;
   private cfg: LogConfig;
   private readonly local: LocalLog;
   private readonly producers: ProducerStateManager;
@@ -95,6 +99,7 @@ export class PartitionLog {
     this.locate =
       o.timestampLocator === null ? undefined : (o.timestampLocator ?? recordTimestampLocator);
     this.cfg = o.config;
+    this.onTruncation = o.onTruncation;
     const params = {
       fs: o.fs,
       dir: o.dir,
@@ -316,6 +321,7 @@ export class PartitionLog {
   truncateTo(offset: number): void {
     this.checkUsable();
     if (offset >= this.logEndOffset) return;
+    this.onTruncation?.(offset);
     if (offset <= this.local.segments[0]!.baseOffset || offset < this.startOffset) {
       this.truncateFullyAndStartAt(offset);
       return;
@@ -332,6 +338,7 @@ export class PartitionLog {
   /** Deletes every segment and starts empty at `offset` (a follower far behind its leader). */
   truncateFullyAndStartAt(offset: number): void {
     this.checkUsable();
+    this.onTruncation?.(Math.min(offset, this.local.segments[0]!.baseOffset));
     this.durably('truncation', () => {
       this.local.truncateFullyAndStartAt(offset);
       this.startOffset = offset;
@@ -399,6 +406,25 @@ export class PartitionLog {
   /** Deletes the files of removed segments whose file.delete.delay.ms has passed. */
   deletePendingFiles(now: number = this.clock()): void {
     this.local.deletePendingFiles(now);
+  }
+
+  /** The log cleaner's view of this log (cleaner/cleaner-view.ts). */
+  cleanerView(): CleanerView {
+    const { fs, dir, local } = this;
+    return {
+      fs,
+      dir,
+      segments: local.segments,
+      config: () => this.cfg,
+      logStartOffset: () => this.startOffset,
+      logEndOffset: () => this.logEndOffset,
+      isUsable: () => !this.closed && !this.isOffline,
+      lastOffsetsOfActiveProducers: () => lastDataOffsets(this.producers),
+      segmentSettings: () => local.segmentSettings(),
+      replaceSegments: (cleaned, old) =>
+        this.durably('segment swap', () => local.replaceSegments(cleaned, old)),
+      completeSwap: (cleaned) => this.durably('segment swap', () => local.completeSwap(cleaned)),
+    };
   }
 
   // --- checkpoint and lifecycle ----------------------------------------------------------------

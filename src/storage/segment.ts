@@ -18,6 +18,10 @@ export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 export const DELETED_SUFFIX = '.deleted';
+/** A segment the log cleaner is writing (deleted at open: it never became part of the log). */
+export const CLEANED_SUFFIX = '.cleaned';
+/** A cleaned segment that is complete and fsynced: at open it replaces the segments it covers. */
+export const SWAP_SUFFIX = '.swap';
 
 export function segmentFileName(baseOffset: number, suffix: string): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
@@ -91,21 +95,13 @@ export class LogSegment {
     /** When this object was made (Kafka's `created`): the segment.ms clock for untimestamped data. */
     readonly created: number,
     fresh: boolean,
+    fileSuffix: string,
   ) {
-    this.logPath = `${dir}/${segmentFileName(baseOffset, LOG_SUFFIX)}`;
+    const path = (suffix: string) => `${dir}/${segmentFileName(baseOffset, suffix)}${fileSuffix}`;
+    this.logPath = path(LOG_SUFFIX);
     const indexBytes = settings.segmentIndexBytes;
-    this.offsetIndex = new OffsetIndex(
-      fs,
-      `${dir}/${segmentFileName(baseOffset, INDEX_SUFFIX)}`,
-      baseOffset,
-      indexBytes,
-    );
-    this.timeIndex = new TimeIndex(
-      fs,
-      `${dir}/${segmentFileName(baseOffset, TIME_INDEX_SUFFIX)}`,
-      baseOffset,
-      indexBytes,
-    );
+    this.offsetIndex = new OffsetIndex(fs, path(INDEX_SUFFIX), baseOffset, indexBytes);
+    this.timeIndex = new TimeIndex(fs, path(TIME_INDEX_SUFFIX), baseOffset, indexBytes);
     this.endOffset = baseOffset;
     this.offsetOfMaxTimestampSoFar = baseOffset;
     if (fresh) {
@@ -118,15 +114,19 @@ export class LogSegment {
     this.loaded = fresh;
   }
 
-  /** A new, empty segment (any files left at its name are emptied). */
+  /**
+   * A new, empty segment (any files left at its name are emptied). `fileSuffix` (.cleaned) names
+   * files that are not part of the log yet.
+   */
   static create(
     fs: FileSystem,
     dir: string,
     baseOffset: number,
     settings: SegmentSettings,
     now: number,
+    fileSuffix = '',
   ): LogSegment {
-    return new LogSegment(fs, dir, baseOffset, settings, now, true);
+    return new LogSegment(fs, dir, baseOffset, settings, now, true, fileSuffix);
   }
 
   /** A segment already on disk; it is checked lazily, or at once with `recover()`. */
@@ -136,8 +136,9 @@ export class LogSegment {
     baseOffset: number,
     settings: SegmentSettings,
     now: number,
+    fileSuffix = '',
   ): LogSegment {
-    return new LogSegment(fs, dir, baseOffset, settings, now, false);
+    return new LogSegment(fs, dir, baseOffset, settings, now, false, fileSuffix);
   }
 
   /** The offset after this segment's last batch (its base offset when empty). */
@@ -444,6 +445,25 @@ export class LogSegment {
       f.renameTo(f.path + DELETED_SUFFIX);
     if (this.fs.exists(this.logPath)) this.fs.rename(this.logPath, this.logPath + DELETED_SUFFIX);
     this.logPath += DELETED_SUFFIX;
+  }
+
+  /**
+   * Renames the three files from suffix `from` to `to` (the cleaner's .cleaned -> .swap -> live).
+   * The .log is renamed last, or first with `logFirst`, so that recovery can take the .log's name
+   * as the truth and rebuild indexes whose rename did not happen.
+   */
+  changeFileSuffixes(from: string, to: string, logFirst = false): void {
+    const rename = (path: string) => `${path.slice(0, path.length - from.length)}${to}`;
+    const renameLog = () => {
+      if (!this.logPath.endsWith(from)) return;
+      const target = rename(this.logPath);
+      this.fs.rename(this.logPath, target);
+      this.logPath = target;
+    };
+    if (logFirst) renameLog();
+    for (const f of [this.offsetIndex.file, this.timeIndex.file])
+      if (f.path.endsWith(from)) f.renameTo(rename(f.path));
+    if (!logFirst) renameLog();
   }
 
   deleteFiles(): void {

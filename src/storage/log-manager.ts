@@ -5,10 +5,13 @@
 // retention every log.retention.check.interval.ms, a flush check (flush.ms per topic) every
 // log.flush.scheduler.interval.ms, recovery-point checkpoints every
 // log.flush.offset.checkpoint.interval.ms, producer-id expiry every
-// producer.id.expiration.check.interval.ms. close() flushes every log and leaves each with its
-// clean-shutdown checkpoint.
+// producer.id.expiration.check.interval.ms. With log.cleaner.enable, the log cleaner
+// (cleaner/log-cleaner.ts) compacts logs whose cleanup.policy has compact, in the background.
+// close() stops the cleaner, flushes every log and leaves each with its clean-shutdown checkpoint.
 import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { CleanerConfig } from './cleaner/cleaner-config.js';
+import { LogCleaner } from './cleaner/log-cleaner.js';
 import { type FileSystem, NodeFileSystem } from './fs.js';
 import { PartitionLog } from './log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
@@ -42,6 +45,10 @@ export interface LogManagerOptions {
   readonly producerIdExpirationMs?: number;
   /** producer.id.expiration.check.interval.ms (Kafka: 600000). */
   readonly producerIdExpirationCheckIntervalMs?: number;
+  /** log.cleaner.* settings (cleaner/cleaner-config.ts); the cleaner runs from startSchedulers(). */
+  readonly cleaner?: Partial<CleanerConfig>;
+  /** A partition's high watermark, which neither retention nor cleaning passes; default its LEO. */
+  readonly highWatermarkOf?: (tp: TopicPartition) => number | undefined;
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -68,6 +75,8 @@ export class LogManager {
   private readonly logs = new Map<string, { tp: TopicPartition; log: PartitionLog }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /** The log cleaner of this data directory (started by startSchedulers when enabled). */
+  readonly cleaner: LogCleaner;
 
   private constructor(options: LogManagerOptions) {
     this.options = options;
@@ -75,6 +84,16 @@ export class LogManager {
     this.fs = options.fs ?? new NodeFileSystem();
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? silentLogger;
+    this.fs.mkdirp(this.dataDir);
+    this.cleaner = new LogCleaner({
+      dataDir: this.dataDir,
+      fs: this.fs,
+      config: options.cleaner,
+      logs: () => this.allLogs(),
+      highWatermarkOf: options.highWatermarkOf,
+      clock: this.clock,
+      logger: this.logger,
+    });
   }
 
   /** Opens every partition log found in the data directory (creating the directory if needed). */
@@ -107,6 +126,7 @@ export class LogManager {
       clock: this.clock,
       logger: this.logger,
       timestampLocator: this.options.timestampLocator,
+      onTruncation: (offset) => this.cleaner.onTruncation(tp, offset),
     });
   }
 
@@ -137,6 +157,7 @@ export class LogManager {
     const name = partitionDirName(topic, partition);
     const entry = this.logs.get(name);
     if (!entry) return false;
+    this.cleaner.onLogDeleted(entry.tp);
     this.logs.delete(name);
     entry.log.delete();
     return true;
@@ -157,7 +178,7 @@ export class LogManager {
 
   // --- periodic work ---------------------------------------------------------------------------
 
-  /** Starts the retention, flush and producer-expiry timers (unref'ed). */
+  /** Starts the retention, flush and producer-expiry timers and the log cleaner (all unref'ed). */
   startSchedulers(): void {
     this.checkOpen();
     const every = (ms: number, task: () => void) => {
@@ -170,6 +191,7 @@ export class LogManager {
     every(this.options.producerIdExpirationCheckIntervalMs ?? 600_000, () =>
       this.runProducerExpiry(),
     );
+    this.cleaner.start();
   }
 
   /**
@@ -180,7 +202,7 @@ export class LogManager {
     const now = this.clock();
     let deleted = 0;
     this.forEachLog('retention', (tp, log) => {
-      const hw = highWatermarkOf?.(tp) ?? log.logEndOffset;
+      const hw = (highWatermarkOf ?? this.options.highWatermarkOf)?.(tp) ?? log.logEndOffset;
       deleted += log.deleteOldSegments(hw, now);
       log.deletePendingFiles(now);
     });
@@ -232,6 +254,7 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
+    this.cleaner.stop();
     let firstError: unknown;
     for (const { tp, log } of this.logs.values()) {
       try {

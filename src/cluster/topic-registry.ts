@@ -92,13 +92,19 @@ export class TopicRegistry {
    */
   async createTopic(options: {
     name: string;
+    /** Ignored when `assignments` are given. */
     numPartitions: number;
     replicationFactor: number;
     brokers: number[];
     configs?: Record<string, string>;
+    /**
+     * Replicas of each partition, by partition index, instead of a count and replication
+     * factor (CreateTopics' manual assignment); the first replica leads.
+     */
+    assignments?: readonly (readonly number[])[];
     validateOnly?: boolean;
   }): Promise<TopicMetadata> {
-    const { name, numPartitions, replicationFactor, brokers } = options;
+    const { name, brokers } = options;
     validateTopicName(name);
     if (this.byName.has(name)) {
       throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
@@ -111,28 +117,40 @@ export class TopicRegistry {
         `topic '${name}' collides with existing topic '${clash}'`,
       );
     }
-    if (!Number.isInteger(numPartitions) || numPartitions < 1) {
-      throw new KafkaError(
-        ErrorCode.INVALID_PARTITIONS,
-        `number of partitions must be at least 1, got ${numPartitions}`,
-      );
-    }
-    if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
-      throw new KafkaError(
-        ErrorCode.INVALID_REPLICATION_FACTOR,
-        `replication factor must be at least 1, got ${replicationFactor}`,
-      );
-    }
-    if (replicationFactor > brokers.length) {
-      throw new KafkaError(
-        ErrorCode.INVALID_REPLICATION_FACTOR,
-        `replication factor ${replicationFactor} is larger than the ${brokers.length} available broker(s)`,
-      );
+    let partitions: PartitionAssignment[];
+    if (options.assignments) {
+      if (options.assignments.length === 0) {
+        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'a topic needs at least 1 partition');
+      }
+      const rf = options.assignments[0]!.length;
+      for (const replicas of options.assignments) validateReplicaAssignment(replicas, brokers, rf);
+      partitions = options.assignments.map((replicas, p) => partitionOn(p, replicas));
+    } else {
+      const { numPartitions, replicationFactor } = options;
+      if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+        throw new KafkaError(
+          ErrorCode.INVALID_PARTITIONS,
+          `number of partitions must be at least 1, got ${numPartitions}`,
+        );
+      }
+      if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REPLICATION_FACTOR,
+          `replication factor must be at least 1, got ${replicationFactor}`,
+        );
+      }
+      if (replicationFactor > brokers.length) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REPLICATION_FACTOR,
+          `replication factor ${replicationFactor} is larger than the ${brokers.length} available broker(s)`,
+        );
+      }
+      partitions = assignPartitions(0, numPartitions, replicationFactor, brokers);
     }
     const topic: TopicMetadata = {
       name,
       topicId: randomUuid(),
-      partitions: assignPartitions(0, numPartitions, replicationFactor, brokers),
+      partitions,
       configs: { ...options.configs },
     };
     if (options.validateOnly) return topic;
@@ -151,29 +169,51 @@ export class TopicRegistry {
     return topic;
   }
 
-  /** Grows a topic to `totalCount` partitions (Kafka never shrinks one). */
+  /**
+   * Grows a topic to `totalCount` partitions (Kafka never shrinks one). `assignments` gives the
+   * replicas of each new partition, in order; they must keep the topic's replication factor.
+   */
   async createPartitions(
     name: string,
     totalCount: number,
     brokers: number[],
     validateOnly = false,
+    assignments?: readonly (readonly number[])[],
   ): Promise<TopicMetadata> {
     const topic = this.require(name);
     const current = topic.partitions.length;
-    if (totalCount <= current) {
+    if (totalCount === current) {
       throw new KafkaError(
         ErrorCode.INVALID_PARTITIONS,
-        `topic '${name}' has ${current} partitions; the new count must be larger, got ${totalCount}`,
+        `topic '${name}' already has ${current} partition(s)`,
+      );
+    }
+    if (totalCount < current) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `topic '${name}' has ${current} partition(s); ${totalCount} would not be an increase (partitions cannot be removed)`,
       );
     }
     const rf = topic.partitions[0]?.replicas.length ?? 1;
-    const updated: TopicMetadata = {
-      ...topic,
-      partitions: [
-        ...topic.partitions,
-        ...assignPartitions(current, totalCount - current, Math.min(rf, brokers.length), brokers),
-      ],
-    };
+    let added: PartitionAssignment[];
+    if (assignments) {
+      if (assignments.length !== totalCount - current) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `${totalCount - current} partition(s) would be added but ${assignments.length} assignment(s) were given`,
+        );
+      }
+      for (const replicas of assignments) validateReplicaAssignment(replicas, brokers, rf);
+      added = assignments.map((replicas, i) => partitionOn(current + i, replicas));
+    } else {
+      added = assignPartitions(
+        current,
+        totalCount - current,
+        Math.min(rf, brokers.length),
+        brokers,
+      );
+    }
+    const updated: TopicMetadata = { ...topic, partitions: [...topic.partitions, ...added] };
     if (!validateOnly) await this.update(updated);
     return updated;
   }
@@ -234,6 +274,45 @@ export class TopicRegistry {
   private emit(change: TopicChange): void {
     for (const l of this.listeners) l(change);
   }
+}
+
+/**
+ * Checks one partition's replica list from a manual assignment: Kafka refuses empty lists,
+ * a broker twice, brokers that are not registered, and replication factors that differ
+ * between partitions of one topic.
+ */
+export function validateReplicaAssignment(
+  replicas: readonly number[],
+  brokers: readonly number[],
+  replicationFactor: number,
+): void {
+  const fail = (why: string) => {
+    throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, why);
+  };
+  if (replicas.length === 0) fail('the manual partition assignment has an empty replica list');
+  const seen = new Set<number>();
+  for (const b of replicas) {
+    if (seen.has(b)) fail(`the manual partition assignment names broker ${b} more than once`);
+    seen.add(b);
+    if (!brokers.includes(b)) {
+      fail(`the manual partition assignment names broker ${b}, which is not registered`);
+    }
+  }
+  if (replicas.length !== replicationFactor) {
+    fail(
+      `the manual partition assignment has a partition with ${replicas.length} replica(s) where the others have ${replicationFactor}`,
+    );
+  }
+}
+
+function partitionOn(partition: number, replicas: readonly number[]): PartitionAssignment {
+  return {
+    partition,
+    replicas: [...replicas],
+    leader: replicas[0]!,
+    leaderEpoch: 0,
+    isr: [...replicas],
+  };
 }
 
 /** Round-robin replica placement starting after the previous partitions' leaders. */

@@ -20,6 +20,18 @@ export const BROKER_SYNONYMS: Readonly<Record<string, string>> = {
   'min.insync.replicas': 'min.insync.replicas',
 };
 
+/**
+ * Every broker setting that can supply a topic setting's default, the one that wins first (the
+ * order Kafka lists synonyms in DescribeConfigs): retention.ms comes from log.retention.ms,
+ * else log.retention.minutes, else log.retention.hours.
+ */
+export const BROKER_SYNONYM_LISTS: Readonly<Record<string, readonly string[]>> = {
+  ...Object.fromEntries(Object.entries(BROKER_SYNONYMS).map(([t, b]) => [t, [b]])),
+  'segment.ms': ['log.roll.ms', 'log.roll.hours'],
+  'retention.ms': ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+  'flush.ms': ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'],
+};
+
 /** The broker-level defaults of topic settings that were set explicitly (not defaults). */
 export function brokerLogDefaults(config: BrokerConfig): Record<string, string> {
   const out: Record<string, string> = {};
@@ -51,4 +63,13 @@ export function topicLogConfig(
   overrides: Readonly<Record<string, string>>,
 ): LogConfig {
   return parseLogConfig(overrides, base);
+}
+
+/**
+ * Checks a topic's overrides before they are stored (CreateTopics, AlterConfigs): an unknown
+ * name or a bad value throws INVALID_CONFIG naming the setting, so a stored topic always has a
+ * config its logs can open with.
+ */
+export function validateTopicConfigs(overrides: Readonly<Record<string, string>>): void {
+  parseLogConfig(overrides);
 }

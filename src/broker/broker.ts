@@ -8,6 +8,8 @@ import { LocalMetadataStore } from '../cluster/local-metadata-store.js';
 import type { MetadataStore } from '../cluster/metadata-store.js';
 import { ReplicaManager } from '../cluster/replica-manager.js';
 import { TopicRegistry } from '../cluster/topic-registry.js';
+import { groupCoordinatorConfig } from '../coordinator/group/config.js';
+import { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { LogManager } from '../storage/log-manager.js';
 import { type BrokerConfig, ConfigError, parseListener } from './config.js';
@@ -36,6 +38,7 @@ export class Broker {
   readonly topics: TopicRegistry;
   readonly logManager: LogManager;
   readonly replicaManager: ReplicaManager;
+  readonly groupCoordinator: GroupCoordinator;
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
@@ -69,6 +72,14 @@ export class Broker {
       topicLogConfig(defaults, t.configs),
     );
     this.logManager.startSchedulers();
+    this.groupCoordinator = new GroupCoordinator({
+      nodeId: this.nodeId,
+      config: groupCoordinatorConfig(config),
+      topics,
+      replicaManager: this.replicaManager,
+      liveBrokerIds: () => this.liveBrokerIds(),
+      log: log.child('group-coordinator'),
+    });
   }
 
   /** The broker's ids for topic creation: just this one until cluster mode. */
@@ -153,6 +164,7 @@ export class Broker {
     this.stopping ??= (async () => {
       for (const s of this.servers) s.close();
       for (const c of this.connections) c.close('broker shutting down', 'debug');
+      this.groupCoordinator.close();
       this.replicaManager.close();
       this.topics.close();
       try {

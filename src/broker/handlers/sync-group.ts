@@ -1,0 +1,31 @@
+// SyncGroup: the leader hands in the assignment its assignor computed; every member waits for
+// its own share. The coordinator stores and relays the bytes without reading them.
+import { SyncGroupApi, type SyncGroupResponse } from '../../protocol/messages/sync-group.js';
+import { defineHandler } from '../handler.js';
+
+export default defineHandler({
+  api: SyncGroupApi,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(request, ctx): Promise<SyncGroupResponse> {
+    const r = await ctx.broker.groupCoordinator.syncGroup({
+      groupId: request.groupId,
+      generationId: request.generationId,
+      memberId: request.memberId,
+      groupInstanceId: request.groupInstanceId ?? null,
+      protocolType: request.protocolType ?? null,
+      protocolName: request.protocolName ?? null,
+      assignments: request.assignments.map((a) => ({
+        memberId: a.memberId,
+        assignment: a.assignment,
+      })),
+    });
+    return {
+      throttleTimeMs: 0,
+      errorCode: r.errorCode,
+      protocolType: r.protocolType,
+      protocolName: r.protocolName,
+      assignment: r.assignment,
+    };
+  },
+});

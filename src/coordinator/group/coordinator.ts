@@ -1,0 +1,366 @@
+// The group coordinator as the broker's handlers see it: one method per API, in domain terms.
+// It routes a group to its __consumer_offsets partition (Kafka's hash), creates that topic on
+// the first FindCoordinator, keeps the partitions it leads loaded (runtime.ts), and turns the
+// errors of an operation into the answer Kafka gives for that API.
+import type { ReplicaManager } from '../../cluster/replica-manager.js';
+import type { TopicChange, TopicRegistry } from '../../cluster/topic-registry.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import * as admin from './admin-ops.js';
+import { EMPTY_ASSIGNMENT, emptyJoinResult } from './classic-group.js';
+import * as classic from './classic-ops.js';
+import type { GroupCoordinatorConfig } from './config.js';
+import * as consumer from './consumer-ops.js';
+import * as offsets from './offset-ops.js';
+import { partitionForGroup } from './partitioner.js';
+import { result } from './result.js';
+import { CoordinatorRuntime, GROUP_METADATA_TOPIC } from './runtime.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
+import type { CoordinatorLogger, GroupShard, TopicsView } from './shard.js';
+import type {
+  ConsumerGroupHeartbeatInput,
+  ConsumerGroupHeartbeatResult,
+  DescribedClassicGroup,
+  DescribedConsumerGroup,
+  HeartbeatInput,
+  JoinGroupInput,
+  JoinGroupResult,
+  LeaveGroupInput,
+  LeaveGroupResult,
+  ListedGroup,
+  OffsetCommitInput,
+  OffsetDeleteInput,
+  OffsetDeleteResult,
+  OffsetFetchGroupInput,
+  OffsetFetchGroupResult,
+  RequestOrigin,
+  SyncGroupInput,
+  SyncGroupResult,
+  TopicPartitionErrors,
+} from './types.js';
+
+export { GROUP_METADATA_TOPIC } from './runtime.js';
+
+export interface GroupCoordinatorOptions {
+  nodeId: number;
+  config: GroupCoordinatorConfig;
+  topics: TopicRegistry;
+  replicaManager: ReplicaManager;
+  liveBrokerIds: () => number[];
+  log: CoordinatorLogger;
+  scheduler?: Scheduler;
+}
+
+export function topicsView(registry: TopicRegistry): TopicsView {
+  const info = (t: { name: string; topicId: string; partitions: unknown[] } | undefined) =>
+    t && { name: t.name, topicId: t.topicId, numPartitions: t.partitions.length };
+  return {
+    byName: (name) => info(registry.topic(name)),
+    byId: (id) => info(registry.topicById(id)),
+    names: () => registry.topics().map((t) => t.name),
+  };
+}
+
+function codeOf(err: unknown): number {
+  if (err instanceof KafkaError) return err.code;
+  throw err;
+}
+
+export class GroupCoordinator {
+  readonly config: GroupCoordinatorConfig;
+  private readonly runtime: CoordinatorRuntime;
+  private readonly unsubscribe: () => void;
+  private creating: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly o: GroupCoordinatorOptions) {
+    this.config = o.config;
+    this.runtime = new CoordinatorRuntime({
+      config: o.config,
+      replicaManager: o.replicaManager,
+      topics: topicsView(o.topics),
+      scheduler: o.scheduler ?? realScheduler,
+      log: o.log,
+    });
+    this.unsubscribe = o.topics.onChange((c) => this.onTopicChange(c));
+    this.syncPartitions();
+  }
+
+  /** Resolves when every partition led here has finished loading (tests, start-up). */
+  async ready(): Promise<void> {
+    await Promise.all(this.syncPartitions());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    this.runtime.close();
+  }
+
+  private syncPartitions(): Promise<void>[] {
+    if (this.closed) return [];
+    const topic = this.o.topics.topic(GROUP_METADATA_TOPIC);
+    const led = (topic?.partitions ?? [])
+      .filter((a) => a.leader === this.o.nodeId)
+      .map((a) => a.partition);
+    return this.runtime.sync(led);
+  }
+
+  private onTopicChange(change: TopicChange): void {
+    if (change.topic.name === GROUP_METADATA_TOPIC) {
+      this.syncPartitions();
+      return;
+    }
+    if (change.type !== 'deleted') return;
+    for (const shard of this.runtime.activeShards()) {
+      try {
+        shard.run(() => result(undefined, offsets.onTopicDeleted(shard, change.topic.name)));
+      } catch (err) {
+        this.o.log.warn(
+          `dropping offsets of deleted topic ${change.topic.name}: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+
+  partitionFor(groupId: string): number {
+    const n =
+      this.o.topics.topic(GROUP_METADATA_TOPIC)?.partitions.length ??
+      this.config.offsetsTopicNumPartitions;
+    return partitionForGroup(groupId, n);
+  }
+
+  private shardFor(groupId: string): GroupShard {
+    if (this.closed)
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the broker is shutting down');
+    return this.runtime.shard(this.partitionFor(groupId));
+  }
+
+  // --- FindCoordinator -------------------------------------------------------------------------
+
+  /**
+   * The node leading the group's partition. The first lookup creates __consumer_offsets and,
+   * like Kafka, answers COORDINATOR_NOT_AVAILABLE until it exists: clients retry.
+   */
+  findGroupCoordinator(groupId: string): { errorCode: number; nodeId: number } {
+    const topic = this.o.topics.topic(GROUP_METADATA_TOPIC);
+    if (!topic) {
+      this.creating ??= this.createOffsetsTopic().finally(() => {
+        this.creating = undefined;
+      });
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 };
+    }
+    const assignment = topic.partitions[partitionForGroup(groupId, topic.partitions.length)];
+    if (!assignment || assignment.leader < 0)
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 };
+    return { errorCode: 0, nodeId: assignment.leader };
+  }
+
+  /** Creates __consumer_offsets as Kafka does: compacted, 100 MiB segments, RF capped by live brokers. */
+  async createOffsetsTopic(): Promise<void> {
+    const brokers = this.o.liveBrokerIds();
+    try {
+      await this.o.topics.createTopic({
+        name: GROUP_METADATA_TOPIC,
+        numPartitions: this.config.offsetsTopicNumPartitions,
+        replicationFactor: Math.max(
+          1,
+          Math.min(this.config.offsetsTopicReplicationFactor, brokers.length),
+        ),
+        brokers,
+        configs: {
+          'cleanup.policy': 'compact',
+          'compression.type': 'producer',
+          'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
+        },
+      });
+      this.o.log.info(
+        `created ${GROUP_METADATA_TOPIC} with ${this.config.offsetsTopicNumPartitions} partitions`,
+      );
+    } catch (err) {
+      if (err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS) return;
+      this.o.log.warn(`cannot create ${GROUP_METADATA_TOPIC}: ${(err as Error).message}`);
+    }
+  }
+
+  // --- classic protocol ------------------------------------------------------------------------
+
+  async joinGroup(input: JoinGroupInput, origin: RequestOrigin): Promise<JoinGroupResult> {
+    if (input.groupId === '') return emptyJoinResult(input.memberId, ErrorCode.INVALID_GROUP_ID);
+    try {
+      const shard = this.shardFor(input.groupId);
+      return await shard.run(() => classic.joinGroup(shard, input, origin));
+    } catch (err) {
+      return emptyJoinResult(input.memberId, codeOf(err));
+    }
+  }
+
+  async syncGroup(input: SyncGroupInput): Promise<SyncGroupResult> {
+    const error = (code: number) => ({
+      errorCode: code,
+      protocolType: null,
+      protocolName: null,
+      assignment: EMPTY_ASSIGNMENT,
+    });
+    if (input.groupId === '') return error(ErrorCode.INVALID_GROUP_ID);
+    try {
+      const shard = this.shardFor(input.groupId);
+      return await shard.run(() => classic.syncGroup(shard, input));
+    } catch (err) {
+      return error(codeOf(err));
+    }
+  }
+
+  heartbeat(input: HeartbeatInput): number {
+    if (input.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    try {
+      const shard = this.shardFor(input.groupId);
+      return shard.run(() => classic.heartbeat(shard, input));
+    } catch (err) {
+      const code = codeOf(err);
+      // While the partition loads, heartbeats are answered blindly, as Kafka does.
+      return code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? 0 : code;
+    }
+  }
+
+  leaveGroup(input: LeaveGroupInput): LeaveGroupResult {
+    if (input.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    try {
+      const shard = this.shardFor(input.groupId);
+      return shard.run(() => classic.leaveGroup(shard, input));
+    } catch (err) {
+      return { errorCode: codeOf(err), members: [] };
+    }
+  }
+
+  // --- offsets ---------------------------------------------------------------------------------
+
+  commitOffsets(input: OffsetCommitInput, apiVersion: number): TopicPartitionErrors[] {
+    try {
+      const shard = this.shardFor(input.groupId);
+      return shard.run(() => offsets.commitOffsets(shard, input, apiVersion));
+    } catch (err) {
+      const code = codeOf(err);
+      return input.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: code,
+        })),
+      }));
+    }
+  }
+
+  fetchOffsets(input: OffsetFetchGroupInput): OffsetFetchGroupResult {
+    try {
+      return offsets.fetchOffsets(this.shardFor(input.groupId), input);
+    } catch (err) {
+      return { groupId: input.groupId, errorCode: codeOf(err), topics: [] };
+    }
+  }
+
+  deleteOffsets(input: OffsetDeleteInput): OffsetDeleteResult {
+    if (input.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
+    try {
+      const shard = this.shardFor(input.groupId);
+      return shard.run(() => offsets.deleteOffsets(shard, input));
+    } catch (err) {
+      return { errorCode: codeOf(err), topics: [] };
+    }
+  }
+
+  // --- admin -----------------------------------------------------------------------------------
+
+  describeGroups(groupIds: readonly string[]): DescribedClassicGroup[] {
+    return groupIds.map((groupId) => {
+      try {
+        return admin.describeClassicGroup(this.shardFor(groupId), groupId);
+      } catch (err) {
+        return {
+          errorCode: codeOf(err),
+          groupId,
+          groupState: '',
+          protocolType: '',
+          protocolData: '',
+          members: [],
+        };
+      }
+    });
+  }
+
+  listGroups(
+    statesFilter: readonly string[],
+    typesFilter: readonly string[],
+  ): { errorCode: number; groups: ListedGroup[] } {
+    if (this.runtime.loadingCount > 0)
+      return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
+    const groups = this.runtime
+      .activeShards()
+      .flatMap((s) => admin.listGroups(s, statesFilter, typesFilter));
+    return { errorCode: 0, groups };
+  }
+
+  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[] {
+    const byShard = new Map<number, string[]>();
+    const out = new Map<string, number>();
+    for (const id of new Set(groupIds)) {
+      const p = this.partitionFor(id);
+      byShard.set(p, [...(byShard.get(p) ?? []), id]);
+    }
+    for (const ids of byShard.values()) {
+      try {
+        const shard = this.shardFor(ids[0]!);
+        for (const r of shard.run(() => admin.deleteGroups(shard, ids)))
+          out.set(r.groupId, r.errorCode);
+      } catch (err) {
+        const code = codeOf(err);
+        for (const id of ids) out.set(id, code);
+      }
+    }
+    return [...new Set(groupIds)].map((groupId) => ({ groupId, errorCode: out.get(groupId)! }));
+  }
+
+  // --- KIP-848 consumer groups -----------------------------------------------------------------
+
+  consumerGroupHeartbeat(
+    input: ConsumerGroupHeartbeatInput,
+    origin: RequestOrigin,
+  ): ConsumerGroupHeartbeatResult {
+    try {
+      if (input.groupId === '')
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, "GroupId can't be empty.");
+      const shard = this.shardFor(input.groupId);
+      return shard.run(() => consumer.consumerGroupHeartbeat(shard, input, origin));
+    } catch (err) {
+      const code = codeOf(err);
+      const message = (err as KafkaError).message.replace(/^[A-Z_]+: /, '');
+      return {
+        errorCode: code,
+        errorMessage: message,
+        memberId: null,
+        memberEpoch: 0,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      };
+    }
+  }
+
+  consumerGroupDescribe(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    return groupIds.map((groupId) => {
+      try {
+        return consumer.describeConsumerGroup(this.shardFor(groupId), groupId);
+      } catch (err) {
+        return {
+          errorCode: codeOf(err),
+          errorMessage: null,
+          groupId,
+          groupState: '',
+          groupEpoch: 0,
+          assignmentEpoch: 0,
+          assignorName: '',
+          members: [],
+        };
+      }
+    });
+  }
+}

@@ -11,7 +11,7 @@ import type { ApiCodec } from '../protocol/messages/codec.js';
 import { MetadataApi, type MetadataResponse } from '../protocol/messages/metadata.js';
 import { ZERO_UUID } from '../protocol/primitives/uuid.js';
 import { Connection } from './connection.js';
-import { ConnectionError } from './errors.js';
+import { ClientClosedError, ConnectionError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type ResolvedRetry, withRetry } from './retry.js';
 
@@ -237,7 +237,7 @@ export class Cluster {
    * share one request when it already covers what they asked for.
    */
   async refreshMetadata(extra: readonly string[] | null = [], autoCreate = false): Promise<void> {
-    if (this.closed) throw new ConnectionError('cluster', 'the client is closed');
+    if (this.closed) throw new ClientClosedError('the client');
     if (extra !== null) for (const t of extra) this.tracked.add(t);
     while (this.refreshing) await this.refreshing.catch(() => undefined);
     const names = extra === null ? null : [...this.tracked];
@@ -321,7 +321,7 @@ export class Cluster {
   }
 
   private pooled(key: string, host: string, port: number): Promise<Connection> {
-    if (this.closed) return Promise.reject(new ConnectionError(key, 'the client is closed'));
+    if (this.closed) return Promise.reject(new ClientClosedError('the client'));
     const existing = this.pool.get(key);
     if (existing) return existing;
     const o = this.options;

@@ -43,6 +43,7 @@ const INIT_RETRY = resolveRetry({ retries: 40, initialRetryTimeMs: 100, maxRetry
 
 export class Sender {
   private idempotent: boolean;
+  private stopped = false;
   private producerId = -1;
   private producerEpoch = -1;
   /** A producer id is needed before the next send (start, or after a fatal sequence error). */
@@ -120,6 +121,7 @@ export class Sender {
 
   /** Sends every batch that is ready and allowed to go; arms a timer for the next one. */
   drain(): void {
+    if (this.stopped) return;
     if (this.needsProducerId) {
       if (!this.anyInFlight()) {
         this.initProducerId().then(
@@ -333,6 +335,7 @@ export class Sender {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -17,6 +17,7 @@ export interface LeaseRpc {
   keepAliveOnce(id: string): Promise<number>;
   revoke(id: string): Promise<void>;
   readonly logger: StoreLogger;
+  readonly isClosed: boolean;
 }
 
 export class EtcdLease implements Lease {
@@ -132,9 +133,19 @@ export class EtcdLease implements Lease {
     this.rpc.logger.warn(error.message);
     for (const l of this.listeners) l(error);
     this.listeners.clear();
-    // If etcd still holds the lease (we only lost contact), its keys should go now rather than
-    // linger for the rest of etcd's TTL; if etcd is unreachable this fails and TTL does the job.
-    this.rpc.revoke(this.id).catch(() => {});
+    this.revokeLeftover(Date.now() + Math.max(10 * this.ttlMs, 30_000), 100);
+  }
+
+  /**
+   * If etcd still holds the lease (we only lost contact), its keys (registration, election
+   * candidacy) should go as soon as etcd answers again, not linger for another TTL: etcd gives
+   * every lease a fresh TTL when it restarts, which would delay a new controller by that much.
+   */
+  private revokeLeftover(until: number, pauseMs: number): void {
+    this.rpc.revoke(this.id).catch(() => {
+      if (this.rpc.isClosed || Date.now() + pauseMs > until) return;
+      setTimeout(() => this.revokeLeftover(until, Math.min(pauseMs * 2, 1000)), pauseMs).unref();
+    });
   }
 
   private stopTimers(): void {

@@ -135,18 +135,19 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   ): Promise<EtcdMetadataStore> {
     const store = new EtcdMetadataStore(options);
     const until = Date.now() + (options.connectTimeoutMs ?? 18_000);
-    for (;;) {
-      try {
-        await store.snapshot('/brokers/');
-        return store;
-      } catch (err) {
-        if (!(err instanceof MetadataStoreUnavailableError) || Date.now() >= until) {
-          await store.close();
-          throw err;
-        }
-        await sleep(200);
-      }
+    try {
+      const res = await store.read(
+        'a first read',
+        (deadline) =>
+          store.client.kv.range({ ...store.etcdRange('/'), count_only: true }, { deadline }),
+        until,
+      );
+      store.noteRevision(res.header.revision);
+    } catch (err) {
+      await store.close();
+      throw err;
     }
+    return store;
   }
 
   async get<T>(key: string): Promise<StoredValue<T> | undefined> {
@@ -308,6 +309,10 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
 
   // ---- LeaseRpc ----
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   async keepAliveOnce(id: string): Promise<number> {
     const stream = await this.attempt('lease keep-alive', () =>
       this.client.leaseClient.leaseKeepAlive({ deadline: Date.now() + this.requestTimeoutMs }),
@@ -466,8 +471,11 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   }
 
   /** A read: retried (on another endpoint, after a short pause) until the request timeout. */
-  private async read<R>(op: string, call: (deadline: number) => Promise<R>): Promise<R> {
-    const end = Date.now() + this.requestTimeoutMs;
+  private async read<R>(
+    op: string,
+    call: (deadline: number) => Promise<R>,
+    end = Date.now() + this.requestTimeoutMs,
+  ): Promise<R> {
     let pause = 50;
     for (;;) {
       try {

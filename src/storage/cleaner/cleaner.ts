@@ -30,7 +30,8 @@ import {
 /** Where a step left the cleaning; tests stop ("crash") at any of them. */
 export type CleanerPhase =
   | 'offset-map'
-  | 'clean'
+  | 'clean-batch'
+  | 'cleaned-chunk'
   | 'cleaned-written'
   | 'swap-committed'
   | 'segments-replaced'
@@ -158,7 +159,7 @@ function* buildOffsetMap(
 ): Generator<CleanerStep, void, void> {
   const { map, stats } = p;
   const dirty = segmentsBetween(p.view.segments, start, end);
-  const maxDesiredMapSize = Math.min(Math.floor(map.slots * p.loadFactor), map.slots - 1);
+  const maxDesiredMapSize = Math.min(Math.floor(map.maxSlots * p.loadFactor), map.maxSlots - 1);
   for (let i = 0; i < dirty.length; i++) {
     const seg = dirty[i]!;
     const nextSegmentStart = dirty[i + 1]?.baseOffset ?? end;
@@ -177,18 +178,16 @@ function* buildOffsetMap(
             stats.mapMessagesRead++;
             const offset = batch.baseOffset + record.offsetDelta;
             if (record.key === null || offset < start) continue;
-            if (map.size >= maxDesiredMapSize) {
-              stats.bytesRead += chunk.length;
-              return;
-            }
+            if (map.size >= maxDesiredMapSize) return;
             map.put(record.key, offset);
           }
         }
         if (batch.lastOffset >= start) map.updateLatestOffset(batch.lastOffset);
+        stats.bytesRead += batch.buf.length;
+        // A step per batch keeps each pause of produce and fetch to about one batch's work.
+        yield { phase: 'offset-map', bytes: batch.buf.length, mustContinue: false };
       }
       position += chunk.length;
-      stats.bytesRead += chunk.length;
-      yield { phase: 'offset-map', bytes: chunk.length, mustContinue: false };
     }
     // Offsets between the segment's last batch and the next segment were cleaned away before.
     map.updateLatestOffset(nextSegmentStart - 1);
@@ -238,6 +237,8 @@ function* cleanSegments(
           at += batch.buf.length;
           const kept = filterBatch(batch, seg === last && at === seg.size, ctx);
           if (kept) out.push(kept);
+          stats.bytesRead += batch.buf.length;
+          yield { phase: 'clean-batch', bytes: batch.buf.length, mustContinue: false };
         }
         position += chunk.length;
         let written = 0;
@@ -246,9 +247,8 @@ function* cleanSegments(
           cleaned.append(records, splitBatches(records));
           written = records.length;
         }
-        stats.bytesRead += chunk.length;
         stats.bytesWritten += written;
-        yield { phase: 'clean', bytes: chunk.length + written, mustContinue: false };
+        yield { phase: 'cleaned-chunk', bytes: written, mustContinue: false };
       }
     }
     flushCleanedSegment(cleaned);

@@ -325,14 +325,7 @@ export class LogCleaner {
 
   private createJob(tp: CleanerPartition, log: PartitionLog, ltc: LogToClean, now: number): Job {
     const c = this.config;
-    // The map is sized for the dirty bytes (a record takes at least ~8 bytes on disk), up to the
-    // configured share: a small log does not pin 128 MiB, a large one cleans in several rounds.
-    const share = c.dedupeBufferSize / c.threads;
-    const wanted = Math.max(
-      64 * 1024,
-      Math.ceil(ltc.cleanableBytes / 8 / c.ioBufferLoadFactor) * 24,
-    );
-    const map = new OffsetMap(Math.min(share, wanted));
+    const map = new OffsetMap(c.dedupeBufferSize / c.threads);
     const stats = newCleanerStats();
     const key = checkpointKey(tp.topic, tp.partition);
     const job: Job = {

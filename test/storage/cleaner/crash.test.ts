@@ -73,7 +73,8 @@ describe('log cleaner: a crash at any phase leaves a correct log', () => {
     const files = delay === 0 ? 'old files deleted at once' : 'old files renamed .deleted';
     for (const phase of [
       'offset-map',
-      'clean',
+      'clean-batch',
+      'cleaned-chunk',
       'cleaned-written',
       'swap-committed',
       'segments-replaced',
@@ -138,7 +139,7 @@ describe('log cleaner: a crash at any phase leaves a correct log', () => {
   });
 
   it('a torn .cleaned write before the crash is dropped', () => {
-    const { s, before, leo } = crashAt('clean', 1, 0);
+    const { s, before, leo } = crashAt('cleaned-chunk', 1, 0);
     s.fs.tearLastWrite(name(0, '.log.cleaned'), 10);
     reopenAfterCrash(s, before, leo);
   });
@@ -174,7 +175,7 @@ describe('log cleaner: a crash at any phase leaves a correct log', () => {
 
   it('retention removing segments under a cleaning abandons it without harm', () => {
     const { s, before } = dirtyLog(0);
-    s.manager.cleaner.stepUntil((st) => st.phase === 'clean');
+    s.manager.cleaner.stepUntil((st) => st.phase === 'clean-batch');
     s.log.deleteRecordsBefore(s.log.segmentBaseOffsets[1]!);
     assert.deepEqual(s.manager.cleaner.cleanUntilIdle().length, 1);
     assert.equal(s.manager.cleaner.isUncleanable('compacted', 0), false);

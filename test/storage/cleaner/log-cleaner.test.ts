@@ -63,9 +63,15 @@ describe('offset map', () => {
 
 describe('cleaner settings and checkpoint', () => {
   it('refuses settings the cleaner cannot work with, by their Kafka names', () => {
-    assert.throws(() => cleanerConfig({ ioBufferLoadFactor: 0 }), /log.cleaner.io.buffer.load.factor/);
+    assert.throws(
+      () => cleanerConfig({ ioBufferLoadFactor: 0 }),
+      /log.cleaner.io.buffer.load.factor/,
+    );
     assert.throws(() => cleanerConfig({ threads: -1 }), /log.cleaner.threads/);
-    assert.throws(() => cleanerConfig({ dedupeBufferSize: 1024 }), /log.cleaner.dedupe.buffer.size/);
+    assert.throws(
+      () => cleanerConfig({ dedupeBufferSize: 1024 }),
+      /log.cleaner.dedupe.buffer.size/,
+    );
     assert.equal(cleanerConfig().backoffMs, 15_000);
   });
 

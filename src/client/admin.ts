@@ -7,11 +7,15 @@ import { CreateTopicsApi } from '../protocol/messages/create-topics.js';
 import { DeleteRecordsApi } from '../protocol/messages/delete-records.js';
 import { DeleteTopicsApi } from '../protocol/messages/delete-topics.js';
 import { DescribeClusterApi } from '../protocol/messages/describe-cluster.js';
-import { DescribeConfigsApi } from '../protocol/messages/describe-configs.js';
-import { IncrementalAlterConfigsApi } from '../protocol/messages/incremental-alter-configs.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { MetadataApi } from '../protocol/messages/metadata.js';
 import { ZERO_UUID } from '../protocol/primitives/uuid.js';
+import type {
+  ConfigResourceChange,
+  ConfigResourceDescription,
+  ConfigResourceQuery,
+} from './admin-configs.js';
+import * as configs from './admin-configs.js';
 import * as groups from './admin-groups.js';
 import { type BrokerInfo, Cluster, type ClusterOptions, type PartitionInfo } from './cluster.js';
 import type { Connection } from './connection.js';
@@ -19,6 +23,13 @@ import { brokerError, ClientClosedError, KafkaError } from './errors.js';
 import { listOffsets, type OffsetAnswer, OffsetSpec } from './list-offsets.js';
 import { type RetryOptions, resolveRetry, sleep, withRetry } from './retry.js';
 
+export type {
+  ConfigEntry,
+  ConfigResourceChange,
+  ConfigResourceDescription,
+  ConfigResourceQuery,
+  ConfigResourceType,
+} from './admin-configs.js';
 export type {
   GroupDescription,
   GroupListing,
@@ -49,40 +60,6 @@ export interface TopicDescription {
   topicId: string;
   isInternal: boolean;
   partitions: PartitionInfo[];
-}
-
-export type ConfigResourceType = 'topic' | 'broker' | 'broker_logger';
-const RESOURCE_TYPE: Record<ConfigResourceType, number> = { topic: 2, broker: 4, broker_logger: 8 };
-const RESOURCE_NAME = new Map(
-  Object.entries(RESOURCE_TYPE).map(([k, v]) => [v, k as ConfigResourceType]),
-);
-const CONFIG_SOURCES = [
-  'UNKNOWN',
-  'DYNAMIC_TOPIC_CONFIG',
-  'DYNAMIC_BROKER_CONFIG',
-  'DYNAMIC_DEFAULT_BROKER_CONFIG',
-  'STATIC_BROKER_CONFIG',
-  'DEFAULT_CONFIG',
-  'DYNAMIC_BROKER_LOGGER_CONFIG',
-  'CLIENT_METRICS_CONFIG',
-  'GROUP_CONFIG',
-];
-const CONFIG_OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
-
-export interface ConfigEntry {
-  name: string;
-  value: string | null;
-  readOnly: boolean;
-  isSensitive: boolean;
-  /** Where the value comes from, in Kafka's words (DEFAULT_CONFIG, DYNAMIC_TOPIC_CONFIG, ...). */
-  source: string;
-  isDefault: boolean;
-}
-
-export interface ConfigResourceDescription {
-  type: ConfigResourceType;
-  name: string;
-  configs: ConfigEntry[];
 }
 
 export interface ClusterDescription {
@@ -227,92 +204,19 @@ export class Admin {
 
   /** Current configs of topics or brokers (all of them, or the names given). */
   async describeConfigs(options: {
-    resources: { type: ConfigResourceType; name: string; configNames?: string[] }[];
+    resources: ConfigResourceQuery[];
   }): Promise<ConfigResourceDescription[]> {
     await this.connect();
-    return Promise.all(
-      options.resources.map(async (res) => {
-        const c = await this.connectionFor(res.type, res.name);
-        const r = await c.send(DescribeConfigsApi, {
-          resources: [
-            {
-              resourceType: RESOURCE_TYPE[res.type],
-              resourceName: res.name,
-              configurationKeys: res.configNames ?? null,
-            },
-          ],
-          includeSynonyms: false,
-          includeDocumentation: false,
-        });
-        const result = r.results[0]!;
-        if (result.errorCode !== ErrorCode.NONE) {
-          throw brokerError(
-            result.errorCode,
-            `describing configs of ${res.type} '${res.name}'`,
-            result.errorMessage,
-          );
-        }
-        return {
-          type: RESOURCE_NAME.get(result.resourceType) ?? res.type,
-          name: result.resourceName,
-          configs: result.configs.map((e) => {
-            const source =
-              e.configSource !== undefined
-                ? (CONFIG_SOURCES[e.configSource] ?? 'UNKNOWN')
-                : e.isDefault
-                  ? 'DEFAULT_CONFIG'
-                  : 'UNKNOWN';
-            return {
-              name: e.name,
-              value: e.value,
-              readOnly: e.readOnly,
-              isSensitive: e.isSensitive,
-              source,
-              isDefault: source === 'DEFAULT_CONFIG',
-            };
-          }),
-        };
-      }),
-    );
+    return configs.describeConfigs(this.cluster, options.resources);
   }
 
   /** Changes configs incrementally (IncrementalAlterConfigs): set, delete, append or subtract. */
   async alterConfigs(options: {
-    resources: {
-      type: ConfigResourceType;
-      name: string;
-      configs: { name: string; value?: string | null; op?: keyof typeof CONFIG_OPS }[];
-    }[];
+    resources: ConfigResourceChange[];
     validateOnly?: boolean;
   }): Promise<void> {
     await this.connect();
-    await Promise.all(
-      options.resources.map(async (res) => {
-        const c = await this.connectionFor(res.type, res.name);
-        const r = await c.send(IncrementalAlterConfigsApi, {
-          resources: [
-            {
-              resourceType: RESOURCE_TYPE[res.type],
-              resourceName: res.name,
-              configs: res.configs.map((e) => ({
-                name: e.name,
-                configOperation: CONFIG_OPS[e.op ?? 'set'],
-                value: e.value ?? null,
-              })),
-            },
-          ],
-          validateOnly: options.validateOnly ?? false,
-        });
-        for (const x of r.responses) {
-          if (x.errorCode !== ErrorCode.NONE)
-            throw brokerError(
-              x.errorCode,
-              `altering configs of ${res.type} '${res.name}'`,
-              x.errorMessage,
-            );
-        }
-      }),
-    );
+    await configs.alterConfigs(this.cluster, options.resources, options.validateOnly ?? false);
   }
 
   /** Deletes records below `offset` (-1: the high watermark) in partitions; returns the new low watermarks. */
@@ -466,15 +370,6 @@ export class Admin {
   private async controller(): Promise<Connection> {
     const id = this.cluster.controllerId;
     if (id >= 0 && this.cluster.brokers.has(id)) return this.cluster.connection(id);
-    return this.cluster.anyConnection();
-  }
-
-  /** Broker configs are answered by that broker only. */
-  private async connectionFor(type: ConfigResourceType, name: string): Promise<Connection> {
-    if (type !== 'topic' && name !== '') {
-      const id = Number(name);
-      if (Number.isInteger(id) && this.cluster.brokers.has(id)) return this.cluster.connection(id);
-    }
     return this.cluster.anyConnection();
   }
 

@@ -2,83 +2,30 @@
 // seek, pause and resume, and two ways to read: `for await (const m of consumer)` or
 // `consumer.run({ eachMessage })`. A message counts as consumed once the next one is asked
 // for, which is when auto-commit may commit it (at-least-once, as in Kafka's Java consumer).
-import type { RecordHeader } from '../protocol/records/record.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
+import type {
+  ConsumerMessage,
+  ConsumerOptions,
+  EachBatchPayload,
+  PartitionAssignment,
+  RunOptions,
+} from './consumer-types.js';
 import { ClientClosedError, DeserializationError } from './errors.js';
-import {
-  type AutoOffsetReset,
-  Fetcher,
-  type FetcherOptions,
-  type PartitionFetchState,
-  tpKey,
-} from './fetcher.js';
-import { GroupMember, type GroupOptions, type TopicPartition } from './group.js';
+import { Fetcher, type FetcherOptions, type PartitionFetchState, tpKey } from './fetcher.js';
+import { GroupMember, type TopicPartition } from './group.js';
 import { listOffsets, OffsetSpec } from './list-offsets.js';
-import { type RetryOptions, resolveRetry } from './retry.js';
+import { resolveRetry } from './retry.js';
 import type { Deserializer } from './serializers.js';
 
+export type {
+  ConsumerMessage,
+  ConsumerOptions,
+  EachBatchPayload,
+  EachMessagePayload,
+  PartitionAssignment,
+  RunOptions,
+} from './consumer-types.js';
 export type { TopicPartition } from './group.js';
-
-export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> extends GroupOptions {
-  /** Consumer group; needed for subscribe() and for committing offsets. */
-  groupId?: string;
-  /** Where to start without a committed offset, or after OFFSET_OUT_OF_RANGE. Default 'latest'. */
-  autoOffsetReset?: AutoOffsetReset;
-  /** 'read_committed' hides aborted transactions and waits for open ones. Default 'read_uncommitted'. */
-  isolationLevel?: 'read_uncommitted' | 'read_committed';
-  /** Longest a Fetch waits at the broker for minBytes. Default 500 ms. */
-  maxWaitMs?: number;
-  /** Bytes a Fetch waits for. Default 1. */
-  minBytes?: number;
-  /** Upper bound of one Fetch answer. Default 50 MiB. */
-  maxBytes?: number;
-  /** Upper bound per partition in one Fetch answer. Default 1 MiB. */
-  maxPartitionBytes?: number;
-  requestTimeoutMs?: number;
-  retry?: RetryOptions;
-  keyDeserializer?: Deserializer<K>;
-  valueDeserializer?: Deserializer<V>;
-}
-
-export interface ConsumerMessage<K = Buffer | null, V = Buffer | null> {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  timestampType: 'CreateTime' | 'LogAppendTime';
-  key: K;
-  value: V;
-  /** In record order; a key may repeat. */
-  headers: RecordHeader[];
-  leaderEpoch: number;
-}
-
-/** A partition and where to start reading it (omit offset for committed/autoOffsetReset). */
-export interface PartitionAssignment extends TopicPartition {
-  offset?: number | 'earliest' | 'latest';
-}
-
-export interface EachMessagePayload<K, V> {
-  topic: string;
-  partition: number;
-  message: ConsumerMessage<K, V>;
-  /** Pauses this message's partition (resume() it later). */
-  pause(): void;
-}
-
-export interface EachBatchPayload<K, V> {
-  batch: {
-    topic: string;
-    partition: number;
-    highWatermark: number;
-    messages: ConsumerMessage<K, V>[];
-  };
-}
-
-export interface RunOptions<K, V> {
-  eachMessage?: (payload: EachMessagePayload<K, V>) => Promise<void> | void;
-  eachBatch?: (payload: EachBatchPayload<K, V>) => Promise<void> | void;
-}
 
 export class Consumer<K = Buffer | null, V = Buffer | null>
   implements AsyncIterable<ConsumerMessage<K, V>>

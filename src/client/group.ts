@@ -14,43 +14,22 @@ import {
   type Assignor,
   BUILT_IN_ASSIGNORS,
   decodeAssignment,
-  decodeSubscription,
-  encodeAssignment,
-  encodeSubscription,
   type TopicPartition,
 } from './assignors.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
 import { brokerError, isRetriable } from './errors.js';
 import { commitOffsets, fetchCommittedOffsets, findGroupCoordinator } from './group-offsets.js';
+import {
+  type GroupHooks,
+  type GroupOptions,
+  leaderAssign,
+  subscriptionMetadata,
+} from './group-protocol.js';
 import { backoffMs, withRetry } from './retry.js';
 
 export type { TopicPartition } from './assignors.js';
-
-export interface GroupOptions {
-  /** The coordinator drops a member silent for this long. Default 45 s. */
-  sessionTimeoutMs?: number;
-  /** How long the group waits for members to rejoin in a rebalance. Default 60 s. */
-  rebalanceTimeoutMs?: number;
-  /** Default 3 s. */
-  heartbeatIntervalMs?: number;
-  /** In order of preference. Default ['range', 'cooperative-sticky'] (Kafka's default). */
-  assignors?: (string | Assignor)[];
-  /** Commit consumed positions periodically and on rebalance/close. Default true. */
-  autoCommit?: boolean;
-  autoCommitIntervalMs?: number;
-  /** Static membership: a restart with the same id keeps the assignment without a rebalance. */
-  groupInstanceId?: string;
-  onPartitionsAssigned?: (partitions: TopicPartition[]) => void | Promise<void>;
-  onPartitionsRevoked?: (partitions: TopicPartition[]) => void | Promise<void>;
-}
-
-export interface GroupHooks {
-  positions(): (TopicPartition & { offset: number })[];
-  assigned(partitions: TopicPartition[], committed: Map<string, number>): Promise<void>;
-  revoked(partitions: TopicPartition[]): void;
-  wake(): void;
-}
+export type { GroupHooks, GroupOptions } from './group-protocol.js';
 
 const REJOIN_CODES = new Set<number>([
   ErrorCode.REBALANCE_IN_PROGRESS,
@@ -79,6 +58,8 @@ export class GroupMember {
   private loop: Promise<void> | undefined;
   private wakeLoop: (() => void) | undefined;
   private nextAutoCommit = 0;
+  private nextMetadataCheck = 0;
+  private partitionCounts = new Map<string, number>();
   private autoCommitting: Promise<void> | undefined;
   private readonly o: Required<
     Pick<
@@ -244,6 +225,8 @@ export class GroupMember {
   private async heartbeat(): Promise<void> {
     await this.pause(this.o.heartbeatIntervalMs);
     if (this.leaving || this.needsRejoin) return;
+    if (Date.now() >= this.nextMetadataCheck) await this.checkPartitionCounts();
+    if (this.needsRejoin) return;
     const c = await this.coordinatorConnection();
     const response = await c
       .send(HeartbeatApi, {
@@ -258,6 +241,31 @@ export class GroupMember {
       });
     if (response.errorCode === ErrorCode.NONE) return;
     this.onGroupError(response.errorCode, 'Heartbeat');
+  }
+
+  /**
+   * Partitions added to a subscribed topic (or a topic created) call for a new assignment, as
+   * in Kafka's consumer: checked every metadataMaxAgeMs.
+   */
+  private async checkPartitionCounts(): Promise<void> {
+    this.nextMetadataCheck = Date.now() + (this.cluster.options.metadataMaxAgeMs ?? 300_000);
+    await this.cluster.refreshMetadata(this.topics).catch(() => undefined);
+    for (const t of this.topics) {
+      const count = this.cluster.topic(t)?.partitions.length ?? 0;
+      if (count !== (this.partitionCounts.get(t) ?? 0)) {
+        this.cluster.logger.info(
+          `group ${this.groupId}: topic '${t}' now has ${count} partition(s); rejoining`,
+        );
+        this.needsRejoin = true;
+      }
+    }
+  }
+
+  private rememberPartitionCounts(): void {
+    this.partitionCounts = new Map(
+      this.topics.map((t) => [t, this.cluster.topic(t)?.partitions.length ?? 0]),
+    );
+    this.nextMetadataCheck = Date.now() + (this.cluster.options.metadataMaxAgeMs ?? 300_000);
   }
 
   /** Reacts to a group-level error code and throws it. */
@@ -304,6 +312,8 @@ export class GroupMember {
       await this.revoke(this.owned);
       this.owned = [];
     }
+    await this.cluster.refreshMetadata(this.topics).catch(() => undefined);
+    this.rememberPartitionCounts();
     const c = await this.coordinatorConnection();
     const join = await this.join(c);
     this.generationId = join.generationId;
@@ -315,7 +325,10 @@ export class GroupMember {
         `the group chose unknown assignor '${join.protocolName}'`,
       );
     this.protocol = protocol;
-    const assignments = join.leader === join.memberId ? await this.assign(protocol, join) : [];
+    const assignments =
+      join.leader === join.memberId
+        ? await leaderAssign(this.cluster, this.groupId, protocol, join.members)
+        : [];
     const sync = await c
       .send(SyncGroupApi, {
         groupId: this.groupId,
@@ -370,13 +383,7 @@ export class GroupMember {
             protocolType: 'consumer',
             protocols: this.assignors.map((a) => ({
               name: a.name,
-              metadata: encodeSubscription({
-                topics: this.topics,
-                userData: null,
-                ownedPartitions: groupByTopic(this.owned),
-                generationId: this.generationId,
-                rackId: null,
-              }),
+              metadata: subscriptionMetadata(this.topics, this.owned, this.generationId),
             })),
             reason: null,
           },
@@ -399,39 +406,6 @@ export class GroupMember {
     }
   }
 
-  /** The leader's part: run the assignor over every member's subscription. */
-  private async assign(protocol: Assignor, join: JoinGroupResponse) {
-    const members = join.members.map((m) => {
-      const s = decodeSubscription(m.metadata);
-      return {
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId ?? null,
-        topics: s.topics,
-        ownedPartitions: (s.ownedPartitions ?? []).flatMap((t) =>
-          t.partitions.map((partition) => ({ topic: t.topic, partition })),
-        ),
-        generationId: s.generationId ?? -1,
-        userData: s.userData,
-      };
-    });
-    const topics = [...new Set(members.flatMap((m) => m.topics))];
-    await this.cluster.refreshMetadata(topics).catch(() => undefined);
-    const counts = new Map<string, number>();
-    for (const t of topics) {
-      const info = this.cluster.topic(t);
-      if (info) counts.set(t, info.partitions.length);
-      else
-        this.cluster.logger.warn(
-          `group ${this.groupId}: topic '${t}' has no metadata; not assigned`,
-        );
-    }
-    const result = protocol.assign(members, counts);
-    return members.map((m) => ({
-      memberId: m.memberId,
-      assignment: encodeAssignment(result.get(m.memberId) ?? []),
-    }));
-  }
-
   private async coordinatorConnection(): Promise<Connection> {
     if (this.coordinator === undefined) {
       this.coordinator = await withRetry(this.cluster.retry, () =>
@@ -440,14 +414,4 @@ export class GroupMember {
     }
     return this.cluster.connection(this.coordinator, 'group');
   }
-}
-
-function groupByTopic(tps: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
-  const m = new Map<string, number[]>();
-  for (const tp of tps) {
-    let l = m.get(tp.topic);
-    if (!l) m.set(tp.topic, (l = []));
-    l.push(tp.partition);
-  }
-  return [...m].map(([topic, partitions]) => ({ topic, partitions }));
 }

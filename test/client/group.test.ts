@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Consumer, Samsa, type TopicPartition } from '../../src/client/index.js';
+import { ApiKey } from '../../src/protocol/messages/index.js';
 import { GROUP_APIS, startTarget, type Target, uniqueTopic } from './target.js';
 
 let target: Target;
@@ -94,6 +95,27 @@ describe('consumer groups', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('rebalances when a subscribed topic gains partitions', async (t) => {
+    if (target.skipUnless(t, ...GROUP_APIS, ApiKey.CreatePartitions)) return;
+    const topic = await topicWith(2);
+    const quick = new Samsa({
+      brokers: [target.bootstrap],
+      logger: 'error',
+      metadataMaxAgeMs: 300,
+    });
+    const c = quick.consumer({ groupId: uniqueTopic('g'), ...FAST });
+    try {
+      await c.subscribe({ topics: [topic] });
+      await waitFor('2 partitions', () => c.assignment().length === 2);
+      const admin = samsa.admin();
+      await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
+      await admin.close();
+      await waitFor('4 partitions', () => c.assignment().length === 4);
+    } finally {
+      await c.close();
     }
   });
 

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CleanerPhase, CleanerStep } from '../../../src/storage/cleaner/cleaner.js';
-import type { PartitionLog } from '../../../src/storage/log.js';
 import {
+  assertCorrect,
   DIR,
   latestPerKey,
   type ReadRecord,
@@ -24,20 +24,6 @@ function dirtyLog(fileDeleteDelayMs: number): { s: Setup; before: ReadRecord[] }
   writeOverwrites(s.log, 6, 8, 3);
   s.log.roll();
   return { s, before: readAll(s.log) };
-}
-
-/** Everything a reader may rely on, whether or not the cleaning took effect. */
-function assertCorrect(log: PartitionLog, before: readonly ReadRecord[], leo: number): void {
-  const after = readAll(log);
-  assert.equal(log.logEndOffset, leo);
-  const written = new Map(before.map((r) => [r.offset, r]));
-  let last = -1;
-  for (const r of after) {
-    assert.ok(r.offset > last, 'offsets only grow');
-    last = r.offset;
-    assert.deepEqual(r, written.get(r.offset), `offset ${r.offset} holds what was written there`);
-  }
-  assert.deepEqual(latestPerKey(after), latestPerKey(before), 'the latest value of every key');
 }
 
 function leftovers(s: Setup): string[] {

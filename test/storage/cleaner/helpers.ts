@@ -131,3 +131,17 @@ export function writeOverwrites(
   for (let i = 0; i < entries.length; i += perBatch)
     log.append(keyed(entries.slice(i, i + perBatch), { timestamp }));
 }
+
+/** Everything a reader may rely on, whether or not the cleaning took effect. */
+export function assertCorrect(log: PartitionLog, before: readonly ReadRecord[], leo: number): void {
+  const after = readAll(log);
+  assert.equal(log.logEndOffset, leo);
+  const written = new Map(before.map((r) => [r.offset, r]));
+  let last = -1;
+  for (const r of after) {
+    assert.ok(r.offset > last, 'offsets only grow');
+    last = r.offset;
+    assert.deepEqual(r, written.get(r.offset), `offset ${r.offset} holds what was written there`);
+  }
+  assert.deepEqual(latestPerKey(after), latestPerKey(before), 'the latest value of every key');
+}

@@ -6,7 +6,7 @@
 // (the ISR is just us). Cluster mode will add followers, ISR tracking and a high watermark that
 // waits for them; handlers already ask this class, not the log, for the high watermark.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import type { PartitionLog } from '../storage/log.js';
+import type { AppendResult, PartitionLog } from '../storage/log.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type {
@@ -98,6 +98,46 @@ export class ReplicaManager {
       );
     }
     return p;
+  }
+
+  /**
+   * leaderPartition with the fencing of a request that names the leader epoch it knows
+   * (-1: none): FENCED_LEADER_EPOCH when it is older than ours, UNKNOWN_LEADER_EPOCH when newer.
+   * As in Kafka, the epoch is checked before leadership.
+   */
+  leaderPartitionForEpoch(topic: string, partition: number, currentLeaderEpoch: number): Partition {
+    const p = this.partition(topic, partition);
+    if (p && currentLeaderEpoch >= 0 && currentLeaderEpoch !== p.leaderEpoch) {
+      throw new KafkaError(
+        currentLeaderEpoch < p.leaderEpoch
+          ? ErrorCode.FENCED_LEADER_EPOCH
+          : ErrorCode.UNKNOWN_LEADER_EPOCH,
+        `${topic}-${partition} is at leader epoch ${p.leaderEpoch}, the request knows ${currentLeaderEpoch}`,
+      );
+    }
+    return this.leaderPartition(topic, partition);
+  }
+
+  /**
+   * Appends a producer's batch to a partition led here and wakes the fetches waiting for it.
+   * acks=-1 needs min.insync.replicas in the ISR before anything is written (Kafka answers
+   * NOT_ENOUGH_REPLICAS then; with acks 0 or 1 the setting does not apply).
+   */
+  appendRecordsToLeader(partition: Partition, records: Buffer, requiredAcks: number): AppendResult {
+    const minIsr = partition.log.config.minInsyncReplicas;
+    const isrSize = partition.assignment.isr.length;
+    if (requiredAcks === -1 && isrSize < minIsr) {
+      throw new KafkaError(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `${partition.topic}-${partition.partition} has ${isrSize} in-sync replica(s), min.insync.replicas is ${minIsr}`,
+      );
+    }
+    const result = partition.log.append(records, {
+      origin: 'client',
+      leaderEpoch: partition.leaderEpoch,
+    });
+    if (!result.duplicate) this.notifyAppend(partition);
+    return result;
   }
 
   allPartitions(): Partition[] {

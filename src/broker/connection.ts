@@ -25,6 +25,7 @@ export class Connection {
   private busy = false;
   private paused = false;
   private closed = false;
+  private readonly closing = new AbortController();
   readonly clientAddress: string;
   private readonly log: Logger;
 
@@ -46,6 +47,7 @@ export class Connection {
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, 'debug'));
     socket.on('close', () => {
       this.closed = true;
+      this.closing.abort();
       broker.connectionClosed(this);
     });
   }
@@ -56,6 +58,7 @@ export class Connection {
     this.closed = true;
     this.log[level](`closing connection: ${reason}`);
     this.queue.length = 0;
+    this.closing.abort();
     this.socket.destroy();
   }
 
@@ -149,6 +152,7 @@ export class Connection {
       clientAddress: this.clientAddress,
       connectionId: this.id,
       log: this.log,
+      connectionClosed: this.closing.signal,
     };
     let response: unknown;
     try {

@@ -20,6 +20,8 @@ export interface RequestContext {
   /** Id of the connection, unique for the broker's lifetime; fetch sessions and groups use it. */
   connectionId: number;
   log: Logger;
+  /** Aborted when the connection closes, so a waiting request (fetch long-poll) can give up. */
+  connectionClosed?: AbortSignal;
 }
 
 /** Returned by a handler that must not answer (Produce with acks=0). */

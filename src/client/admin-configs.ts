@@ -68,6 +68,7 @@ function connectionFor(
   return cluster.anyConnection();
 }
 
+/** DescribeConfigs for each resource, at the broker that owns it. */
 export function describeConfigs(
   cluster: Cluster,
   resources: readonly ConfigResourceQuery[],
@@ -119,6 +120,7 @@ export function describeConfigs(
   );
 }
 
+/** IncrementalAlterConfigs for each resource; throws the first resource's error. */
 export async function alterConfigs(
   cluster: Cluster,
   resources: readonly ConfigResourceChange[],

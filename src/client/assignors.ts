@@ -39,6 +39,7 @@ export interface Assignor {
   name: string;
   /** 'cooperative' assignors never move a partition straight from one member to another. */
   rebalanceProtocol: 'eager' | 'cooperative';
+  /** member id -> partitions, for every member (empty lists included). */
   assign(
     members: readonly MemberSubscription[],
     partitionsPerTopic: ReadonlyMap<string, number>,
@@ -61,6 +62,7 @@ export function decodeSubscription(buf: Buffer): ConsumerProtocolSubscription {
   return decodeConsumerProtocolSubscription(r, version);
 }
 
+/** ConsumerProtocolAssignment bytes (int16 version first), partitions sorted per topic. */
 export function encodeAssignment(
   partitions: readonly TopicPartition[],
   userData: Buffer | null = null,

@@ -75,6 +75,7 @@ export function isStaleMetadataError(err: unknown): boolean {
   return err instanceof KafkaError && STALE_METADATA.has(err.code);
 }
 
+/** Splits 'host:port' (IPv6 in brackets); throws a TypeError for anything else. */
 export function parseBroker(address: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address.trim());
   if (!m) throw new TypeError(`broker address '${address}' is not host:port`);

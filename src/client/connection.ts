@@ -134,6 +134,7 @@ export class Connection {
     return this.pending.size;
   }
 
+  /** True once the socket is closed, for whatever reason. */
   get closed(): boolean {
     return this.closeReason !== undefined;
   }

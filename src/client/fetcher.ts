@@ -105,10 +105,12 @@ export class Fetcher {
     this.pruneReady();
   }
 
+  /** The fetch state of an assigned partition. */
   get(topic: string, partition: number): PartitionFetchState | undefined {
     return this.partitions.get(tpKey(topic, partition));
   }
 
+  /** Drops partitions with nothing buffered (or no longer assigned) from the ready list. */
   pruneReady(): void {
     for (let i = this.ready.length - 1; i >= 0; i--) {
       const s = this.ready[i]!;
@@ -160,6 +162,7 @@ export class Fetcher {
     }
   }
 
+  /** No more fetches, resets or metadata refreshes. */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

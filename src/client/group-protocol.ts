@@ -90,8 +90,12 @@ export interface GroupOptions {
 }
 
 export interface GroupHooks {
+  /** Positions of the assigned partitions, for commits. */
   positions(): (TopicPartition & { offset: number })[];
+  /** New partitions and their committed offsets. */
   assigned(partitions: TopicPartition[], committed: Map<string, number>): Promise<void>;
+  /** Partitions taken away (after the commit, if any). */
   revoked(partitions: TopicPartition[]): void;
+  /** Wakes a consumer waiting for records (to see a fatal error). */
   wake(): void;
 }

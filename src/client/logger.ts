@@ -4,9 +4,13 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'nothing';
 
 export interface Logger {
+  /** Details for debugging (retries, requests). */
   debug(message: string, extra?: Record<string, unknown>): void;
+  /** Notable events (rebalances, resets). */
   info(message: string, extra?: Record<string, unknown>): void;
+  /** Something failed and will be retried or worked around. */
   warn(message: string, extra?: Record<string, unknown>): void;
+  /** Something failed for good. */
   error(message: string, extra?: Record<string, unknown>): void;
 }
 

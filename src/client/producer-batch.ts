@@ -33,6 +33,7 @@ export class SendTracker {
     });
   }
 
+  /** One message is acknowledged. */
   done(index: number, meta: RecordMetadata): void {
     this.results[index] = meta;
     if (--this.remaining === 0 && !this.settled) {
@@ -41,6 +42,7 @@ export class SendTracker {
     }
   }
 
+  /** The send() fails (once, with the first error). */
   fail(err: Error): void {
     if (this.settled) return;
     this.settled = true;
@@ -78,14 +80,17 @@ export class ProducerBatch {
     readonly createdAt: number,
   ) {}
 
+  /** Records in the batch. */
   get recordCount(): number {
     return this.records.length;
   }
 
+  /** Acknowledged or failed. */
   get isDone(): boolean {
     return this.finished;
   }
 
+  /** Adds a record (its tracker and index say whose send() it belongs to). */
   add(record: RecordInput, size: number, tracker: SendTracker, index: number): void {
     this.records.push(record);
     this.trackers.push(tracker);
@@ -128,6 +133,7 @@ export class ProducerBatch {
     return this.encoded?.buf.length ?? this.bytes;
   }
 
+  /** Resolves every record with its offset (-1 when unknown). */
   succeed(baseOffset: number, logAppendTime: number): void {
     if (this.finished) return;
     this.finished = true;
@@ -141,6 +147,7 @@ export class ProducerBatch {
     }
   }
 
+  /** Fails every record's send(). */
   fail(err: Error): void {
     if (this.finished) return;
     this.finished = true;
@@ -180,6 +187,7 @@ export class PartitionState {
     this.queue.splice(at, 0, batch);
   }
 
+  /** The batch's answer came back. */
   removeInFlight(batch: ProducerBatch): void {
     const i = this.inFlight.indexOf(batch);
     if (i >= 0) this.inFlight.splice(i, 1);

@@ -40,6 +40,7 @@ export class RecordAccumulator {
     return this.waiters.length > 0;
   }
 
+  /** The partition's queue and sequence state, created on first use. */
   state(topic: string, partition: number): PartitionState {
     const key = `${topic}\u0000${partition}`;
     let s = this.partitions.get(key);

@@ -23,6 +23,7 @@ export interface ResolvedRetry {
   jitter: number;
 }
 
+/** Fills in the defaults. */
 export function resolveRetry(o: RetryOptions = {}): ResolvedRetry {
   return {
     retries: o.retries ?? 5,

@@ -334,6 +334,7 @@ export class Sender {
     }
   }
 
+  /** No more drains (the producer is closing). */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

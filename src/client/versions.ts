@@ -42,6 +42,7 @@ export const CLIENT_VERSIONS: ReadonlyMap<number, VersionRange> = new Map([
 /** Broker ranges by API key, as the broker advertised them. */
 export type BrokerVersions = ReadonlyMap<number, VersionRange>;
 
+/** The ranges of an ApiVersions answer, by API key. */
 export function brokerVersionsFrom(
   apiKeys: readonly ApiVersionsResponseApiVersion[],
 ): BrokerVersions {

@@ -4,7 +4,7 @@
 // errors of an operation into the answer Kafka gives for that API.
 import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import type { TopicChange, TopicRegistry } from '../../cluster/topic-registry.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError, MalformedInputError } from '../../protocol/errors.js';
 import * as admin from './admin-ops.js';
 import { EMPTY_ASSIGNMENT, emptyJoinResult } from './classic-group.js';
 import * as classic from './classic-ops.js';
@@ -58,6 +58,21 @@ export function topicsView(registry: TopicRegistry): TopicsView {
     byId: (id) => info(registry.topicById(id)),
     names: () => registry.topics().map((t) => t.name),
   };
+}
+
+/**
+ * Strings stored in __consumer_offsets records are int16-length strings. Kafka refuses longer
+ * ones when it parses the request (compact strings included); here they are refused before
+ * anything is written, and the connection is closed as for any malformed request.
+ */
+function checkStoredStrings(...values: (string | null | undefined)[]): void {
+  for (const v of values) {
+    if (v && v.length > 8191 && Buffer.byteLength(v) > 0x7fff) {
+      throw new MalformedInputError(
+        `a string of ${Buffer.byteLength(v)} bytes is longer than the 32767 Kafka allows`,
+      );
+    }
+  }
 }
 
 function codeOf(err: unknown): number {
@@ -186,6 +201,13 @@ export class GroupCoordinator {
   // --- classic protocol ------------------------------------------------------------------------
 
   async joinGroup(input: JoinGroupInput, origin: RequestOrigin): Promise<JoinGroupResult> {
+    checkStoredStrings(
+      input.groupId,
+      input.memberId,
+      input.groupInstanceId,
+      input.protocolType,
+      ...input.protocols.map((p) => p.name),
+    );
     if (input.groupId === '') return emptyJoinResult(input.memberId, ErrorCode.INVALID_GROUP_ID);
     try {
       const shard = this.shardFor(input.groupId);
@@ -196,6 +218,7 @@ export class GroupCoordinator {
   }
 
   async syncGroup(input: SyncGroupInput): Promise<SyncGroupResult> {
+    checkStoredStrings(input.groupId);
     const error = (code: number) => ({
       errorCode: code,
       protocolType: null,
@@ -236,6 +259,10 @@ export class GroupCoordinator {
   // --- offsets ---------------------------------------------------------------------------------
 
   commitOffsets(input: OffsetCommitInput, apiVersion: number): TopicPartitionErrors[] {
+    checkStoredStrings(
+      input.groupId,
+      ...input.topics.flatMap((t) => t.partitions.map((p) => p.committedMetadata)),
+    );
     try {
       const shard = this.shardFor(input.groupId);
       return shard.run(() => offsets.commitOffsets(shard, input, apiVersion));

@@ -1,7 +1,7 @@
 // The log cleaner of one data directory (Kafka's LogCleaner + LogCleanerManager), run on the event
 // loop: it picks the filthiest compacted log, then advances that log's cleaning (cleaner.ts) in
-// steps of at most one I/O buffer, for at most log.cleaner.max.tick.ms at a time, yielding to
-// produce and fetch in between (setImmediate), throttled to log.cleaner.io.max.bytes.per.second.
+// steps of one batch, for at most maxTickMs (1 ms) at a time, yielding to produce and fetch in
+// between (setImmediate), throttled to log.cleaner.io.max.bytes.per.second.
 // When no log needs cleaning it sleeps log.cleaner.backoff.ms. All timers are unref'ed.
 //
 // Which logs: cleanup.policy contains compact, plus Kafka's internal topics __consumer_offsets

@@ -534,25 +534,3 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
     return out;
   }
 }
-
-/**
- * Reads the metadata.store setting: 'local', or 'etcd://host:port[,host:port...]'.
- * Returns the etcd client URLs, or undefined for the local store.
- */
-export function parseEtcdSetting(setting: string): string[] | undefined {
-  const value = setting.trim();
-  if (value === '' || value === 'local') return undefined;
-  const m = /^etcd:\/\/(.+)$/.exec(value);
-  if (!m) {
-    throw new TypeError(
-      `metadata.store must be 'local' or etcd://host:port[,host:port...], got '${setting}'`,
-    );
-  }
-  return m[1]!.split(',').map((hostPort) => {
-    const h = hostPort.trim().replace(/\/+$/, '');
-    if (!/^[^\s/:]+(:\d+)?$/.test(h) && !/^\[[0-9a-fA-F:]+\](:\d+)?$/.test(h)) {
-      throw new TypeError(`metadata.store: '${h}' is not host:port`);
-    }
-    return `http://${/:\d+$/.test(h) ? h : `${h}:2379`}`;
-  });
-}

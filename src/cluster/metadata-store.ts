@@ -211,3 +211,57 @@ export function electionPrefix(election: string): string {
   }
   return `/elections/${election}/`;
 }
+
+/**
+ * Reads the metadata.store setting: 'local', or 'etcd://host:port[,host:port...]'.
+ * Returns the etcd client URLs, or undefined for the local store.
+ */
+export function parseMetadataStoreSetting(setting: string): string[] | undefined {
+  const value = setting.trim();
+  if (value === '' || value === 'local') return undefined;
+  const m = /^etcd:\/\/(.+)$/.exec(value);
+  if (!m) {
+    throw new TypeError(
+      `metadata.store must be 'local' or etcd://host:port[,host:port...], got '${setting}'`,
+    );
+  }
+  return m[1]!.split(',').map((hostPort) => {
+    const h = hostPort.trim().replace(/\/+$/, '');
+    if (!/^[^\s/:]+(:\d+)?$/.test(h) && !/^\[[0-9a-fA-F:]+\](:\d+)?$/.test(h)) {
+      throw new TypeError(`metadata.store: '${h}' is not host:port`);
+    }
+    return `http://${/:\d+$/.test(h) ? h : `${h}:2379`}`;
+  });
+}
+
+export interface OpenMetadataStoreOptions {
+  /** The metadata.store setting. */
+  setting: string;
+  /** Data directory, for the local store. */
+  dataDir: string;
+  /** metadata.store.prefix, for etcd. */
+  prefix?: string;
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  logger?: StoreLogger;
+}
+
+/**
+ * Opens the store the metadata.store setting names. The etcd client (gRPC) is loaded only
+ * when asked for, so a single broker does not pay for it at start-up.
+ */
+export async function openMetadataStore(options: OpenMetadataStoreOptions): Promise<MetadataStore> {
+  const endpoints = parseMetadataStoreSetting(options.setting);
+  if (!endpoints) {
+    const { LocalMetadataStore } = await import('./local-metadata-store.js');
+    return LocalMetadataStore.inDataDir(options.dataDir);
+  }
+  const { EtcdMetadataStore } = await import('./etcd-metadata-store.js');
+  return EtcdMetadataStore.connect({
+    endpoints,
+    prefix: options.prefix,
+    requestTimeoutMs: options.requestTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+    logger: options.logger,
+  });
+}

@@ -72,6 +72,8 @@ test('an out-of-range or mistyped value names its setting', async () => {
   await failsWith(['--override', 'num.partitions=0'], /num\.partitions.*at least 1/);
   await failsWith(['--override', 'auto.create.topics.enable=yes'], /auto\.create\.topics\.enable/);
   await failsWith(['--override', 'listeners=nonsense'], /listeners/);
+  // A broker default of a topic setting is checked by the topic's rules (segment.bytes >= 1 MiB).
+  await failsWith(['--override', 'log.segment.bytes=65536'], /log\.segment\.bytes/);
 });
 
 test('a --config file that cannot be read names the file', async () => {

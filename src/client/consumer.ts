@@ -304,13 +304,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
       const messages: ConsumerMessage<K, V>[] = [];
       const fetched = s.buffered[0]!;
       for (let r = fetched.next(); r; r = fetched.next()) {
-        messages.push({
-          topic: s.topic,
-          partition: s.partition,
-          ...r,
-          key: this.keyDeserializer(r.key, s.topic),
-          value: this.valueDeserializer(r.value, s.topic),
-        });
+        let key: K;
+        let value: V;
+        try {
+          key = this.keyDeserializer(r.key, s.topic);
+          value = this.valueDeserializer(r.value, s.topic);
+        } catch (err) {
+          s.seek(messages[0]?.offset ?? r.offset);
+          this.fetcher.pruneReady();
+          throw new DeserializationError(s.topic, s.partition, r.offset, { cause: err });
+        }
+        messages.push({ topic: s.topic, partition: s.partition, ...r, key, value });
       }
       this.exhausted(s);
       if (messages.length === 0) continue;

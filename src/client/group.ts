@@ -26,7 +26,7 @@ import {
   leaderAssign,
   subscriptionMetadata,
 } from './group-protocol.js';
-import { backoffMs, withRetry } from './retry.js';
+import { backoffMs, sleep, withRetry } from './retry.js';
 
 export type { TopicPartition } from './assignors.js';
 export type { GroupHooks, GroupOptions } from './group-protocol.js';
@@ -171,7 +171,8 @@ export class GroupMember {
         ),
       );
     }
-    await this.loop?.catch(() => undefined);
+    // A JoinGroup in flight may wait up to rebalanceTimeoutMs: do not hold close() for it.
+    await Promise.race([this.loop?.catch(() => undefined), sleep(1_000)]);
     if (this.subscribed && this.memberId !== '' && !this.options.groupInstanceId) {
       try {
         const c = await this.coordinatorConnection();

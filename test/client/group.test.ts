@@ -1,6 +1,6 @@
 // Consumer groups (classic protocol) against a real broker: assignors, rebalances, commits.
-// Samsa's group coordinator is not there yet, so with the default target these skip; run
-// them with SAMSA_TEST_TARGET=kafka.
+// With the default target they run against Samsa's group coordinator when its ApiVersions
+// lists the group APIs (and skip, saying so, when it does not).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Consumer, Samsa, type TopicPartition } from '../../src/client/index.js';

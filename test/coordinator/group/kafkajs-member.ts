@@ -28,6 +28,7 @@ consumer.on(consumer.events.GROUP_JOIN, (e) =>
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
 await consumer.run({
-  eachMessage: async ({ partition, message }) =>
-    emit({ consumed: `${partition}:${message.offset}` }),
+  eachMessage: async ({ partition, message }) => {
+    emit({ consumed: `${partition}:${message.offset}` });
+  },
 });

@@ -9,6 +9,7 @@ import type { BrokerMembership } from './membership.js';
 import {
   type Fence,
   type Leadership,
+  type Lease,
   LeaseExpiredError,
   type MetadataStore,
   type StoreLogger,
@@ -130,8 +131,9 @@ export class ControllerElection {
       incarnationId: membership.registration.incarnationId,
     };
     while (!signal.aborted) {
+      let lease: Lease | undefined;
       try {
-        const lease = await membership.whenRegistered(signal);
+        lease = await membership.whenRegistered(signal);
         const leadership = await store.campaign(CONTROLLER_ELECTION, candidate, lease, { signal });
         if (signal.aborted) {
           await leadership.resign().catch(() => {});
@@ -159,9 +161,9 @@ export class ControllerElection {
         this.report();
       } catch (err) {
         if (signal.aborted) return;
-        // A lost session is waited out by whenRegistered(); anything else (store down) is
-        // retried after a pause.
-        if (!(err instanceof LeaseExpiredError)) {
+        // A lost session is waited out by whenRegistered(); anything else (store down, or a
+        // lease the store refuses though membership still holds it) after a pause.
+        if (!(err instanceof LeaseExpiredError) || membership.lease === lease) {
           this.logger.warn(
             `broker ${this.brokerId}: campaigning for controller failed: ${(err as Error).message}`,
           );

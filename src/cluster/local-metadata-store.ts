@@ -58,8 +58,12 @@ interface Watcher {
   backlog?: WatchEvent[];
 }
 
-/** Recent events kept so that a watch may start from a revision a moment in the past. */
-const HISTORY_LIMIT = 1000;
+/**
+ * Recent events kept so that a watch may start from a revision a moment in the past (the
+ * snapshot-then-watch pattern needs only the few changes made in between). Few, because each
+ * holds a whole value and a topic with many partitions makes a large one.
+ */
+const HISTORY_LIMIT = 128;
 
 export class LocalMetadataStore implements MetadataStore {
   private revision = 0;

@@ -73,7 +73,9 @@ test('a lease without keep-alive expires: the holder hears first, then its keys 
   await assert.rejects(store.put('/brokers/1', {}, { lease }), LeaseExpiredError);
 });
 
-test('keepAlive postpones expiry; revoke deletes the keys without calling onExpired', async () => {
+test('keepAlive postpones expiry; revoke deletes the keys without calling onExpired', async (t) => {
+  // Mocked clock: the point is the order of keep-alives and expiry, not real time.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const store = open();
   const lease = await store.grantLease(40, { autoKeepAlive: false });
   await store.put('/brokers/2', { id: 2 }, { lease });
@@ -82,16 +84,22 @@ test('keepAlive postpones expiry; revoke deletes the keys without calling onExpi
     told = true;
   });
   for (let i = 0; i < 4; i++) {
-    await new Promise((r) => setTimeout(r, 15));
+    t.mock.timers.tick(30);
     await lease.keepAlive();
   }
-  assert.equal(lease.state, 'alive');
+  assert.equal(lease.state, 'alive', '120 ms after the grant, kept alive every 30 ms');
   assert.ok(await store.get('/brokers/2'));
   await lease.revoke();
   assert.equal(lease.state, 'revoked');
   assert.equal(await store.get('/brokers/2'), undefined);
-  await new Promise((r) => setTimeout(r, 60));
+  t.mock.timers.tick(100);
   assert.equal(told, false);
+
+  const other = await store.grantLease(40, { autoKeepAlive: false });
+  t.mock.timers.tick(39);
+  assert.equal(other.state, 'alive');
+  t.mock.timers.tick(1);
+  assert.equal(other.state, 'expired');
 });
 
 test('createRevision survives updates and restarts, and is new after delete and re-create', async () => {

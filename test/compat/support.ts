@@ -107,7 +107,10 @@ export async function startCompatBroker(
     process: proc,
     dataDir,
     async stop() {
+      // A broker whose graceful stop hangs must not hang the suite.
+      const force = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
       await proc.kill('SIGTERM');
+      clearTimeout(force);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -13,13 +13,13 @@
 // truncation remove them; truncation also aborts through the driver). It returns the offset where
 // the next cleaning's dirty section starts.
 import { splitBatches } from '../../protocol/records/batch-header.js';
-import { iterateRecords } from '../../protocol/records/record.js';
 import { wholeBatchesLength } from '../batch-scan.js';
 import type { StorageLogger } from '../log-loader.js';
 import { CLEANED_SUFFIX, LogSegment } from '../segment.js';
 import { type FilterContext, filterBatch, newFilterStats } from './batch-filter.js';
 import { groupSegmentsBySize, type LogToClean, segmentsBetween } from './cleanable.js';
 import type { CleanerView } from './cleaner-view.js';
+import { forEachKey } from './key-scan.js';
 import type { OffsetMap } from './offset-map.js';
 import {
   commitCleanedSegment,
@@ -174,13 +174,15 @@ function* buildOffsetMap(
           );
         // Transactional data may yet be aborted: it must not supersede anything (kept intact).
         if (!batch.isControl && !batch.isTransactional && batch.lastOffset >= start) {
-          for (const record of iterateRecords(batch)) {
+          const base = batch.baseOffset;
+          const complete = forEachKey(batch, (offsetDelta, key) => {
             stats.mapMessagesRead++;
-            const offset = batch.baseOffset + record.offsetDelta;
-            if (record.key === null || offset < start) continue;
-            if (map.size >= maxDesiredMapSize) return;
-            map.put(record.key, offset);
-          }
+            if (key === null || base + offsetDelta < start) return true;
+            if (map.size >= maxDesiredMapSize) return false;
+            map.put(key, base + offsetDelta);
+            return true;
+          });
+          if (!complete) return;
         }
         if (batch.lastOffset >= start) map.updateLatestOffset(batch.lastOffset);
         stats.bytesRead += batch.buf.length;

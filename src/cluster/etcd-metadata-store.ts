@@ -14,7 +14,7 @@ import {
   CompareResult,
   CompareTarget,
   castGrpcError,
-  Etcd3,
+  type Etcd3,
   EtcdLeaseInvalidError,
   type ICompare,
   type IKeyValue,
@@ -24,6 +24,7 @@ import {
 } from 'etcd3';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { campaign, electionLeader, observeLeader } from './election.js';
+import { createEtcdClient, prefixEnd } from './etcd-client.js';
 import { EtcdLease, type LeaseRpc } from './etcd-lease.js';
 import { EtcdWatch, type WatchRpc } from './etcd-watch.js';
 import {
@@ -60,35 +61,6 @@ export interface EtcdMetadataStoreOptions {
 
 export const DEFAULT_ETCD_PREFIX = '/samsa';
 
-type FaultHandling = NonNullable<IOptions['faultHandling']>;
-type Policy = NonNullable<FaultHandling['global']>;
-
-/**
- * A policy that just runs the call. The library's defaults put a circuit breaker on each
- * endpoint that refuses all calls for 5 s after three failures: after a short etcd blip that
- * would also block lease keep-alives long enough to lose every lease. Retries are done here.
- */
-function passThrough(): Policy {
-  const none = () => ({ dispose() {} });
-  return {
-    onSuccess: none,
-    onFailure: none,
-    execute: async (fn: (context: { signal: AbortSignal }) => unknown, signal?: AbortSignal) =>
-      fn({ signal: signal ?? new AbortController().signal }),
-  } as unknown as Policy;
-}
-
-function prefixEnd(start: Buffer): Buffer {
-  const end = Buffer.from(start);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]!++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
@@ -109,21 +81,7 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.logger = options.logger ?? silentStoreLogger;
     this.endpointsText = options.endpoints.join(',');
-    this.client = new Etcd3({
-      ...options.client,
-      hosts: options.endpoints,
-      faultHandling: { host: () => passThrough(), global: passThrough() },
-      grpcOptions: {
-        // Notice a silently dead connection (a partition, a frozen etcd) within seconds; etcd
-        // answers pings more often than every 5 s with GOAWAY, so no shorter than that.
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 5_000,
-        'grpc.keepalive_permit_without_calls': 1,
-        'grpc.initial_reconnect_backoff_ms': 100,
-        'grpc.max_reconnect_backoff_ms': 1_000,
-        ...options.client?.grpcOptions,
-      },
-    });
+    this.client = createEtcdClient(options.endpoints, options.client);
   }
 
   /**

@@ -5,9 +5,10 @@
 // - Values are JSON. Revisions are etcd's own (mod_revision, create_revision, header revision).
 // - compareAndSwap is a transaction comparing the key's mod_revision (0: must not exist); a
 //   fence adds a comparison of the fence key's create_revision.
-// - Reads retry across endpoints until the request timeout. Writes are sent once: after a
-//   timeout nobody knows whether a write landed, and retrying a compare-and-swap that did land
-//   would report a conflict with itself; the caller re-reads and decides.
+// - Reads retry across endpoints until the request timeout. Writes are sent once (retried only
+//   when they provably never left): after a timeout nobody knows whether a write landed, and
+//   retrying a compare-and-swap that did land would report a conflict with itself; the caller
+//   re-reads and decides.
 // - When etcd cannot be reached, operations fail with MetadataStoreUnavailableError
 //   (REQUEST_TIMED_OUT, retriable); gRPC reconnects by itself, watches resume where they were.
 import {
@@ -448,18 +449,29 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
     }
   }
 
-  /** A write: one attempt. A lease etcd no longer knows is reported to its holder. */
+  /**
+   * A write: sent once. It is tried again (on another endpoint) only when gRPC says no
+   * connection was established, i.e. the request provably never left this process. A lease
+   * etcd no longer knows is reported to its holder.
+   */
   private async write<R>(
     op: string,
     lease: EtcdLease | undefined,
     call: (deadline: number) => Promise<R>,
   ): Promise<R> {
-    try {
-      return await call(Date.now() + this.requestTimeoutMs);
-    } catch (err) {
-      const failure = this.failure(op, err);
-      if (failure instanceof LeaseExpiredError) lease?.markExpired('etcd no longer knows it');
-      throw failure;
+    const end = Date.now() + this.requestTimeoutMs;
+    let pause = 50;
+    for (;;) {
+      try {
+        return await call(end);
+      } catch (err) {
+        const failure = this.failure(op, err);
+        if (failure instanceof LeaseExpiredError) lease?.markExpired('etcd no longer knows it');
+        const unsent = /No connection established/.test(String((err as Error)?.message));
+        if (!unsent || this.closed || Date.now() + pause >= end) throw failure;
+        await sleep(pause);
+        pause = Math.min(pause * 2, 500);
+      }
     }
   }
 

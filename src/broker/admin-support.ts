@@ -1,8 +1,9 @@
 // Pieces the metadata and admin handlers share: the (code, message) pair a response carries for
 // a thrown KafkaError, what a broker without an authorizer answers for "authorized operations",
 // Kafka's rules for duplicates, timeouts and BROKER config resource names.
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, errorInfo, KafkaError } from '../protocol/errors.js';
 import type { Broker } from './broker.js';
+import type { Logger } from './logger.js';
 
 export interface ApiError {
   code: number;
@@ -129,4 +130,23 @@ export function liveBrokers(broker: Broker): BrokerNode[] {
     .liveBrokerIds()
     .filter((id) => id === broker.nodeId)
     .map((nodeId) => ({ nodeId, host: endpoint.host, port: endpoint.port, rack: null }));
+}
+
+/**
+ * One log line with the outcome of every topic or resource of an admin request, as Kafka's
+ * controller logs its CreateTopics results, so a refused name can be found in the log.
+ */
+export function logOutcomes(
+  log: Logger,
+  what: string,
+  clientId: string | null,
+  outcomes: { name: string | null; code: number; message: string | null }[],
+): void {
+  if (outcomes.length === 0) return;
+  const parts = outcomes.map(({ name, code, message }) =>
+    code === 0
+      ? `'${name}': ok`
+      : `'${name}': ${errorInfo(code).name}${message ? ` (${message})` : ''}`,
+  );
+  log.info(`${what} from client ${clientId}: ${parts.join(', ')}`);
 }

@@ -13,10 +13,12 @@ import {
   ConfigResourceType,
   checkBrokerResourceName,
   duplicates,
+  logOutcomes,
   resourceTypeName,
 } from './admin-support.js';
 import type { Broker } from './broker.js';
 import { ConfigType, describeTopicConfigs } from './config-describer.js';
+import type { RequestContext } from './handler.js';
 import type { Logger } from './logger.js';
 import { brokerDefaultLogConfig, topicLogConfig, validateTopicConfigs } from './topic-config.js';
 
@@ -29,13 +31,14 @@ export interface ConfigResourceChange {
   apply(current: Readonly<Record<string, string>>, broker: Broker): Record<string, string>;
 }
 
-/** Changes each resource on its own; the answers are in request order. */
+/** Changes each resource on its own; the answers are in request order (and logged). */
 export async function alterConfigResources(
-  broker: Broker,
+  what: string,
   changes: ConfigResourceChange[],
   validateOnly: boolean,
-  log: Logger,
+  ctx: RequestContext,
 ): Promise<ApiError[]> {
+  const { broker, log } = ctx;
   const keyOf = (c: ConfigResourceChange) => `${c.resourceType}\0${c.resourceName}`;
   const duplicated = duplicates(changes.map(keyOf));
   const out: ApiError[] = [];
@@ -56,6 +59,15 @@ export async function alterConfigResources(
       out.push(apiError(err));
     }
   }
+  logOutcomes(
+    log,
+    validateOnly ? `${what} (validate only)` : what,
+    ctx.header.clientId,
+    changes.map((c, i) => ({
+      name: `${resourceTypeName(c.resourceType) ?? c.resourceType} ${c.resourceName}`,
+      ...out[i]!,
+    })),
+  );
   return out;
 }
 

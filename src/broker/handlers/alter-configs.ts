@@ -15,7 +15,7 @@ export default defineHandler({
   maxVersion: 2,
   async handle(request, ctx): Promise<AlterConfigsResponse> {
     const outcomes = await alterConfigResources(
-      ctx.broker,
+      'AlterConfigs',
       request.resources.map((r) => ({
         resourceType: r.resourceType,
         resourceName: r.resourceName,
@@ -32,7 +32,7 @@ export default defineHandler({
         },
       })),
       request.validateOnly,
-      ctx.log,
+      ctx,
     );
     return {
       throttleTimeMs: 0,

@@ -8,7 +8,7 @@ import {
   type CreatePartitionsResponse,
   type CreatePartitionsResponseCreatePartitionsTopicResult,
 } from '../../protocol/messages/create-partitions.js';
-import { apiError, duplicates, expiredTimeout } from '../admin-support.js';
+import { apiError, duplicates, expiredTimeout, logOutcomes } from '../admin-support.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
 type Result = CreatePartitionsResponseCreatePartitionsTopicResult;
@@ -40,6 +40,12 @@ export default defineHandler({
         results.push(await grow(topic, request.validateOnly, ctx));
       }
     }
+    logOutcomes(
+      ctx.log,
+      request.validateOnly ? 'CreatePartitions (validate only)' : 'CreatePartitions',
+      ctx.header.clientId,
+      results.map((r) => ({ name: r.name, code: r.errorCode, message: r.errorMessage })),
+    );
     return { throttleTimeMs: 0, results };
   },
 });
@@ -51,7 +57,6 @@ async function grow(
 ): Promise<Result> {
   const { broker } = ctx;
   try {
-    const before = broker.topics.topic(topic.name)?.partitions.length;
     await broker.topics.createPartitions(
       topic.name,
       topic.count,
@@ -59,11 +64,6 @@ async function grow(
       validateOnly,
       topic.assignments?.map((a) => a.brokerIds),
     );
-    if (!validateOnly) {
-      ctx.log.info(
-        `topic '${topic.name}' grew from ${before} to ${topic.count} partitions, client ${ctx.header.clientId}`,
-      );
-    }
     return { name: topic.name, errorCode: 0, errorMessage: null };
   } catch (err) {
     const { code, message } = apiError(err);

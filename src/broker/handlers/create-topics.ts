@@ -3,7 +3,7 @@
 // controller: the name, then existence, then the configs, then partitions and replicas (-1 takes
 // num.partitions / default.replication.factor; a manual assignment needs both at -1).
 // v5+ answers the topic's resulting settings, v7 its id.
-import { INTERNAL_TOPICS, validateTopicName } from '../../cluster/topic-registry.js';
+import { validateTopicName } from '../../cluster/topic-registry.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import {
   CreateTopicsApi,
@@ -12,7 +12,7 @@ import {
   type CreateTopicsResponseCreatableTopicResult,
 } from '../../protocol/messages/create-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
-import { apiError, duplicates, expiredTimeout } from '../admin-support.js';
+import { apiError, duplicates, expiredTimeout, logOutcomes } from '../admin-support.js';
 import { describeTopicConfigs } from '../config-describer.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { validateTopicConfigs } from '../topic-config.js';
@@ -46,6 +46,12 @@ export default defineHandler({
         topics.push(await createTopic(topic, request.validateOnly ?? false, ctx));
       }
     }
+    logOutcomes(
+      ctx.log,
+      request.validateOnly ? 'CreateTopics (validate only)' : 'CreateTopics',
+      ctx.header.clientId,
+      topics.map((t) => ({ name: t.name, code: t.errorCode, message: t.errorMessage ?? null })),
+    );
     return { throttleTimeMs: 0, topics };
   },
 });
@@ -69,11 +75,6 @@ async function createTopic(
       configs,
       validateOnly,
     });
-    if (!validateOnly) {
-      ctx.log.info(
-        `created topic '${created.name}' with ${created.partitions.length} partition(s)${INTERNAL_TOPICS.has(created.name) ? ' (internal)' : ''}, client ${ctx.header.clientId}`,
-      );
-    }
     return {
       name: created.name,
       topicId: created.topicId,

@@ -13,7 +13,7 @@ import {
   type DeleteTopicsResponseDeletableTopicResult,
 } from '../../protocol/messages/delete-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
-import { apiError, duplicates, expiredTimeout } from '../admin-support.js';
+import { apiError, duplicates, expiredTimeout, logOutcomes } from '../admin-support.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
 type Result = DeleteTopicsResponseDeletableTopicResult;
@@ -104,6 +104,16 @@ export default defineHandler({
         responses.push(await deleteTopic(t.name, t.topicId, ctx));
       }
     }
+    logOutcomes(
+      ctx.log,
+      'DeleteTopics',
+      ctx.header.clientId,
+      responses.map((r) => ({
+        name: r.name ?? r.topicId ?? null,
+        code: r.errorCode,
+        message: r.errorMessage ?? null,
+      })),
+    );
     return { throttleTimeMs: 0, responses };
   },
 });
@@ -133,7 +143,6 @@ async function deleteTopic(
       );
     }
     await topics.deleteTopic(topic.name);
-    ctx.log.info(`deleted topic '${topic.name}' (${topic.topicId}), client ${ctx.header.clientId}`);
     return { name: topic.name, topicId: topic.topicId, errorCode: 0, errorMessage: null };
   } catch (err) {
     const { code, message } = apiError(err);

@@ -24,7 +24,7 @@ export default defineHandler({
   maxVersion: 1,
   async handle(request, ctx): Promise<IncrementalAlterConfigsResponse> {
     const outcomes = await alterConfigResources(
-      ctx.broker,
+      'IncrementalAlterConfigs',
       request.resources.map((r) => ({
         resourceType: r.resourceType,
         resourceName: r.resourceName,
@@ -32,7 +32,7 @@ export default defineHandler({
         apply: (current, broker) => applyOperations(current, r.configs, broker),
       })),
       request.validateOnly,
-      ctx.log,
+      ctx,
     );
     return {
       throttleTimeMs: 0,

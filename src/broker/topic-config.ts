@@ -1,8 +1,9 @@
 // Topic settings are layered as in Kafka: the storage defaults, then the broker-wide log.*
 // settings (log.segment.bytes is the default of segment.bytes, ...), then the topic's own
 // overrides kept in cluster metadata.
+import { KafkaError } from '../protocol/errors.js';
 import { type LogConfig, parseLogConfig } from '../storage/log-config.js';
-import type { BrokerConfig } from './config.js';
+import { type BrokerConfig, ConfigError } from './config.js';
 
 /** Topic setting -> the broker setting that supplies its default (Kafka's synonyms). */
 export const BROKER_SYNONYMS: Readonly<Record<string, string>> = {
@@ -52,9 +53,33 @@ export function brokerLogDefaults(config: BrokerConfig): Record<string, string> 
   return out;
 }
 
-/** The broker's default LogConfig: storage defaults overlaid with log.* settings. */
+/**
+ * The broker's default LogConfig: storage defaults overlaid with log.* settings. A value the
+ * topic rules refuse (log.segment.bytes under 1 MiB) is a ConfigError naming the broker
+ * setting it came from, so start-up fails with one line about what the operator wrote.
+ */
 export function brokerDefaultLogConfig(config: BrokerConfig): LogConfig {
-  return parseLogConfig(brokerLogDefaults(config));
+  const defaults = brokerLogDefaults(config);
+  try {
+    return parseLogConfig(defaults);
+  } catch (err) {
+    if (!(err instanceof KafkaError)) throw err;
+    for (const [topicName, value] of Object.entries(defaults)) {
+      try {
+        parseLogConfig({ [topicName]: value });
+      } catch (e) {
+        const brokerName =
+          (BROKER_SYNONYM_LISTS[topicName] ?? []).find(
+            (n) => (config.get(n)?.source ?? 'default') !== 'default',
+          ) ?? topicName;
+        const reason = (e as Error).message.split(`for ${topicName}: `)[1] ?? (e as Error).message;
+        throw new ConfigError(
+          `Invalid value '${config.raw(brokerName) ?? value}' for setting ${brokerName}: ${reason}`,
+        );
+      }
+    }
+    throw err;
+  }
 }
 
 /** A topic's effective LogConfig; throws INVALID_CONFIG naming a bad override. */

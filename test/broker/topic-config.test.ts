@@ -22,11 +22,12 @@ test('a refused broker default names the broker setting', () => {
 
 test('topic overrides are checked before they are stored', () => {
   validateTopicConfigs({ 'retention.ms': '1000', 'cleanup.policy': 'compact,delete' });
-  for (const bad of [
+  const refused: Record<string, string>[] = [
     { 'retention.ms': 'soon' },
     { 'log.retention.ms': '1' },
     { 'segment.bytes': '10' },
-  ]) {
+  ];
+  for (const bad of refused) {
     assert.throws(
       () => validateTopicConfigs(bad),
       (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.INVALID_CONFIG,

@@ -1,0 +1,365 @@
+// Load generators as small adapters: each one knows how to run its tool for a workload and
+// read the figures back. The runner only sees `produce` / `consume`; a new tool (for example
+// `samsa perf` once the CLI has it) is one more adapter in this file.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, shellLine } from './proc.js';
+import type { Latency, Workload } from './types.js';
+
+export interface Measured {
+  records: number;
+  seconds: number;
+  latency?: Latency;
+}
+
+export interface GeneratorContext {
+  bootstrap: string;
+  /** Scratch dir for payload files and tool configs. */
+  tmpDir: string;
+  /** Records the exact command line for the report. */
+  record(command: string): void;
+}
+
+export interface LoadGenerator {
+  name: string;
+  /** What it is, with versions, for the report. */
+  description: string;
+  /** Why it cannot run here, or undefined when it can. */
+  unavailable?: string;
+  supports(op: 'produce' | 'consume', w: Workload): boolean;
+  produce(ctx: GeneratorContext, w: Workload, topic: string, records: number): Promise<Measured>;
+  consume(ctx: GeneratorContext, w: Workload, topic: string, records: number): Promise<Measured>;
+}
+
+function fail(what: string, r: { code: number | null; stdout: string; stderr: string }): never {
+  const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-6).join(' | ');
+  throw new Error(`${what} exited ${r.code}: ${tail.slice(0, 600)}`);
+}
+
+// ---- Apache Kafka's own tools (kafka-tools jar) -----------------------------------------
+
+export interface JavaTools {
+  java: string;
+  libs: string;
+}
+
+function javaArgs(t: JavaTools, ctx: GeneratorContext, main: string, args: string[]): string[] {
+  // kafka-*-perf-test.sh run the tools with a 512 MB heap; quiet logging keeps stdout parseable.
+  const log4j = join(ctx.tmpDir, 'tools-log4j.properties');
+  if (!existsSync(log4j)) {
+    writeFileSync(
+      log4j,
+      'log4j.rootLogger=WARN, E\nlog4j.appender.E=org.apache.log4j.ConsoleAppender\nlog4j.appender.E.Target=System.err\nlog4j.appender.E.layout=org.apache.log4j.PatternLayout\nlog4j.appender.E.layout.ConversionPattern=%p %m%n\n',
+    );
+  }
+  return ['-Xmx512M', `-Dlog4j.configuration=file:${log4j}`, '-cp', `${t.libs}/*`, main, ...args];
+}
+
+/** Parses ProducerPerformance's summary line. */
+export function parseProducerPerformance(out: string): Measured | undefined {
+  const m =
+    /(\d+) records sent, ([\d.]+) records\/sec \([\d.]+ MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/.exec(
+      out,
+    );
+  if (!m) return undefined;
+  const records = Number(m[1]);
+  const rate = Number(m[2]);
+  return {
+    records,
+    seconds: rate > 0 ? records / rate : 0,
+    latency: {
+      avg: Number(m[3]),
+      max: Number(m[4]),
+      p50: Number(m[5]),
+      p99: Number(m[7]),
+      p999: Number(m[8]),
+    },
+  };
+}
+
+/** Parses ConsumerPerformance's CSV line (--hide-header); uses the fetch-only time. */
+export function parseConsumerPerformance(out: string): Measured | undefined {
+  for (const line of out.trim().split('\n').reverse()) {
+    const f = line.split(',').map((s) => s.trim());
+    if (f.length < 10 || !/^\d/.test(f[2] ?? '')) continue;
+    const records = Number(f[4]);
+    const fetchMs = Number(f[7]);
+    if (!Number.isFinite(records) || !Number.isFinite(fetchMs)) continue;
+    return { records, seconds: fetchMs / 1000 };
+  }
+  return undefined;
+}
+
+/** Parses EndToEndLatency's summary (percentiles are whole ms in Kafka 3.9). */
+export function parseEndToEndLatency(out: string): Latency | undefined {
+  const avg = /Avg latency: ([\d.]+) ms/.exec(out);
+  const p = /Percentiles: 50th = ([\d.]+), 99th = ([\d.]+), 99\.9th = ([\d.]+)/.exec(out);
+  if (!avg || !p) return undefined;
+  return { avg: Number(avg[1]), p50: Number(p[1]), p99: Number(p[2]), p999: Number(p[3]) };
+}
+
+/** Producer settings every Java run gets (batching the way a throughput-minded user sets it). */
+export const JAVA_PRODUCER_PROPS = ['linger.ms=5', 'batch.size=65536'];
+
+export function kafkaPerf(t: JavaTools): LoadGenerator & {
+  produceAtRate(
+    ctx: GeneratorContext,
+    w: Workload,
+    topic: string,
+    records: number,
+    rate: number,
+  ): Promise<Measured>;
+  endToEnd(ctx: GeneratorContext, topic: string, records: number, size: number): Promise<Latency>;
+} {
+  const produceAt = async (
+    ctx: GeneratorContext,
+    w: Workload,
+    topic: string,
+    records: number,
+    rate: number,
+  ) => {
+    const args = javaArgs(t, ctx, 'org.apache.kafka.tools.ProducerPerformance', [
+      '--topic',
+      topic,
+      '--num-records',
+      String(records),
+      '--record-size',
+      String(w.size),
+      '--throughput',
+      String(Math.round(rate)),
+      '--producer-props',
+      `bootstrap.servers=${ctx.bootstrap}`,
+      `acks=${w.acks}`,
+      `compression.type=${w.compression}`,
+      ...JAVA_PRODUCER_PROPS,
+    ]);
+    ctx.record(shellLine('java', args).replace(t.libs, '$KAFKA_LIBS'));
+    const r = await run(t.java, args, { timeoutMs: 600_000 });
+    const m = parseProducerPerformance(r.stdout);
+    if (r.code !== 0 || !m) fail('ProducerPerformance', r);
+    return m;
+  };
+  return {
+    name: 'kafka-perf',
+    description:
+      'Apache Kafka ProducerPerformance / ConsumerPerformance / EndToEndLatency (kafka-tools jar, Java client)',
+    supports: () => true,
+    produce: (ctx, w, topic, records) => produceAt(ctx, w, topic, records, -1),
+    produceAtRate: produceAt,
+    async consume(ctx, _w, topic, records) {
+      const args = javaArgs(t, ctx, 'org.apache.kafka.tools.ConsumerPerformance', [
+        '--bootstrap-server',
+        ctx.bootstrap,
+        '--topic',
+        topic,
+        '--messages',
+        String(records),
+        '--group',
+        `bench-cp-${Date.now()}`,
+        '--timeout',
+        '30000',
+        '--hide-header',
+      ]);
+      ctx.record(shellLine('java', args).replace(t.libs, '$KAFKA_LIBS'));
+      const r = await run(t.java, args, { timeoutMs: 600_000 });
+      const m = parseConsumerPerformance(r.stdout);
+      if (r.code !== 0 || !m) fail('ConsumerPerformance', r);
+      if (m.records < records)
+        throw new Error(`ConsumerPerformance read ${m.records} of ${records}`);
+      return m;
+    },
+    async endToEnd(ctx, topic, records, size) {
+      const args = javaArgs(t, ctx, 'org.apache.kafka.tools.EndToEndLatency', [
+        ctx.bootstrap,
+        topic,
+        String(records),
+        '1',
+        String(size),
+      ]);
+      ctx.record(shellLine('java', args).replace(t.libs, '$KAFKA_LIBS'));
+      const r = await run(t.java, args, { timeoutMs: 600_000 });
+      const l = parseEndToEndLatency(r.stdout);
+      if (r.code !== 0 || !l) fail('EndToEndLatency', r);
+      return l;
+    },
+  };
+}
+
+// ---- librdkafka through kcat ------------------------------------------------------------
+
+/** A file of `records` lines, each the same random A-Z payload (as ProducerPerformance sends). */
+function payloadFile(dir: string, size: number, records: number): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `payload-${size}-${records}.txt`);
+  if (existsSync(path)) return path;
+  const line = Buffer.alloc(size + 1);
+  for (let i = 0; i < size; i++) line[i] = 65 + Math.floor(Math.random() * 26);
+  line[size] = 10;
+  const chunkLines = Math.max(1, Math.floor((4 << 20) / line.length));
+  const chunk = Buffer.alloc(chunkLines * line.length);
+  for (let i = 0; i < chunkLines; i++) line.copy(chunk, i * line.length);
+  const parts: Buffer[] = [];
+  let left = records;
+  while (left > 0) {
+    const n = Math.min(left, chunkLines);
+    parts.push(n === chunkLines ? chunk : chunk.subarray(0, n * line.length));
+    left -= n;
+  }
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
+}
+
+export function kcat(version: string | undefined): LoadGenerator {
+  const common = (w: Workload, ctx: GeneratorContext) => [
+    '-b',
+    ctx.bootstrap,
+    '-X',
+    `acks=${w.acks === 'all' ? 'all' : '1'}`,
+    '-X',
+    `compression.codec=${w.compression}`,
+    '-X',
+    'linger.ms=5',
+  ];
+  return {
+    name: 'kcat',
+    description: `kcat ${version ?? '?'} (librdkafka, C)`,
+    unavailable: version ? undefined : 'kcat is not installed (scripts/install-compat.sh)',
+    supports: () => true,
+    async produce(ctx, w, topic, records) {
+      const file = payloadFile(join(ctx.tmpDir, 'payloads'), w.size, records);
+      const args = ['-P', ...common(w, ctx), '-t', topic, '-l', file];
+      ctx.record(shellLine('kcat', args));
+      const r = await run('kcat', args, { timeoutMs: 600_000 });
+      if (r.code !== 0) fail('kcat -P', r);
+      return { records, seconds: r.ms / 1000 };
+    },
+    async consume(ctx, _w, topic, records) {
+      const args = [
+        '-C',
+        '-b',
+        ctx.bootstrap,
+        '-t',
+        topic,
+        '-o',
+        'beginning',
+        '-e',
+        '-q',
+        '-c',
+        String(records),
+        '-f',
+        '%o\n',
+      ];
+      ctx.record(`${shellLine('kcat', args)} >/dev/null`);
+      const r = await run('kcat', args, {
+        timeoutMs: 600_000,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      if (r.code !== 0) fail('kcat -C', r);
+      return { records, seconds: r.ms / 1000 };
+    },
+  };
+}
+
+// ---- Node.js clients (Samsa's own, KafkaJS, @platformatic/kafka) --------------------------
+
+export interface NodeClientSetup {
+  repoDir: string;
+  samsaModule: string;
+  platformaticDir?: string;
+}
+
+export function nodeClient(
+  client: 'samsa' | 'kafkajs' | 'platformatic',
+  setup: NodeClientSetup,
+  description: string,
+  unavailable?: string,
+): LoadGenerator {
+  const script = join(setup.repoDir, 'bench/lib/node-client-perf.ts');
+  const go = async (
+    op: 'produce' | 'consume',
+    ctx: GeneratorContext,
+    w: Workload,
+    topic: string,
+    records: number,
+  ): Promise<Measured> => {
+    const job = {
+      client,
+      op,
+      bootstrap: ctx.bootstrap,
+      topic,
+      records,
+      size: w.size,
+      acks: w.acks,
+      compression: w.compression,
+      partitions: w.partitions,
+      samsaModule: setup.samsaModule,
+      platformaticDir: setup.platformaticDir,
+    };
+    const args = ['--import', 'tsx', script, JSON.stringify(job)];
+    ctx.record(
+      shellLine('node', ['--import', 'tsx', 'bench/lib/node-client-perf.ts', JSON.stringify(job)]),
+    );
+    const r = await run(process.execPath, args, { cwd: setup.repoDir, timeoutMs: 600_000 });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.code !== 0 || !line.startsWith('{')) fail(`${client} ${op}`, r);
+    const m = JSON.parse(line) as Measured;
+    return { records: m.records, seconds: m.seconds };
+  };
+  return {
+    name: `${client}-client`,
+    description,
+    unavailable,
+    // KafkaJS has no built-in lz4 (it needs a codec plugin), so it runs uncompressed only.
+    supports: (_op, w) => client !== 'kafkajs' || w.compression === 'none',
+    produce: (ctx, w, topic, records) => go('produce', ctx, w, topic, records),
+    consume: (ctx, w, topic, records) => go('consume', ctx, w, topic, records),
+  };
+}
+
+/**
+ * Hook for `samsa perf` (not in the CLI yet). Once `node dist/cli/main.js perf --help` exits 0,
+ * the runner adds this generator; it expects
+ *   samsa perf produce|consume --bootstrap H:P --topic T --num-records N --record-size S
+ *     --acks 1|all --compression none|lz4
+ * to print one JSON line { records, seconds } as bench/lib/node-client-perf.ts does.
+ * Adjust the arguments here when the command lands with a different shape.
+ */
+export function samsaPerf(cliEntry: string, repoDir: string): LoadGenerator {
+  const go = async (
+    op: string,
+    ctx: GeneratorContext,
+    w: Workload,
+    topic: string,
+    records: number,
+  ) => {
+    const args = [
+      cliEntry,
+      'perf',
+      op,
+      '--bootstrap',
+      ctx.bootstrap,
+      '--topic',
+      topic,
+      '--num-records',
+      String(records),
+      '--record-size',
+      String(w.size),
+      '--acks',
+      w.acks,
+      '--compression',
+      w.compression,
+    ];
+    ctx.record(shellLine('node', args));
+    const r = await run(process.execPath, args, { cwd: repoDir, timeoutMs: 600_000 });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.code !== 0 || !line.startsWith('{')) fail(`samsa perf ${op}`, r);
+    return JSON.parse(line) as Measured;
+  };
+  return {
+    name: 'samsa-perf',
+    description: '`samsa perf` (Samsa CLI)',
+    supports: () => true,
+    produce: (ctx, w, topic, records) => go('produce', ctx, w, topic, records),
+    consume: (ctx, w, topic, records) => go('consume', ctx, w, topic, records),
+  };
+}

@@ -1,0 +1,82 @@
+// Reads a V8 .cpuprofile (node --cpu-prof) and sums self time per function and per area
+// (source file, or a runtime bucket such as GC), so the report can name the biggest costs.
+import { readFileSync } from 'node:fs';
+import type { ProfileEntry } from './types.js';
+
+interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: CpuProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+const RUNTIME = new Set(['(garbage collector)', '(program)', '(idle)', '(root)']);
+
+/** Where a function lives, shortened for the report: src/…, node:…, a package, or native. */
+export function areaOf(url: string, functionName: string): string {
+  if (RUNTIME.has(functionName)) return functionName;
+  if (!url) return '(native / V8 builtins)';
+  const u = url.replace(/^file:\/\//, '');
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);
+  if (nm) return `npm:${nm[1]}`;
+  if (u.startsWith('node:')) return u;
+  const src = /\/(src|dist)\/(.*)$/.exec(u);
+  if (src) return `src/${src[2]!.replace(/\.js$/, '.ts')}`;
+  return u;
+}
+
+export function summarizeProfile(
+  path: string,
+  topN = 15,
+): { totalMs: number; idlePct: number; top: ProfileEntry[]; byArea: ProfileEntry[] } {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  let totalUs = 0;
+  let idleUs = 0;
+  const fn = new Map<string, ProfileEntry>();
+  const area = new Map<string, ProfileEntry>();
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    if (!node) continue;
+    totalUs += us;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') {
+      idleUs += us;
+      continue;
+    }
+    const a = areaOf(url, functionName);
+    const name = functionName || '(anonymous)';
+    const location = url ? `${a}:${lineNumber + 1}` : a;
+    const key = `${name}@${location}`;
+    const e = fn.get(key) ?? { name, location, selfMs: 0, pct: 0 };
+    e.selfMs += us / 1000;
+    fn.set(key, e);
+    const ae = area.get(a) ?? { name: a, location: a, selfMs: 0, pct: 0 };
+    ae.selfMs += us / 1000;
+    area.set(a, ae);
+  }
+  const busyMs = (totalUs - idleUs) / 1000;
+  const finish = (m: Map<string, ProfileEntry>) =>
+    [...m.values()]
+      .map((e) => ({ ...e, pct: busyMs > 0 ? (100 * e.selfMs) / busyMs : 0 }))
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, topN);
+  return {
+    totalMs: totalUs / 1000,
+    idlePct: totalUs > 0 ? (100 * idleUs) / totalUs : 0,
+    top: finish(fn),
+    byArea: finish(area),
+  };
+}

@@ -1,0 +1,420 @@
+// The comparison itself: both brokers up side by side, every workload run against Kafka and
+// then Samsa (the order alternates, so drifting background load does not always hit the same
+// broker), figures gathered into a BenchResults. A failing run becomes a row with an error
+// and a line under "Problems", never the end of the whole benchmark.
+import { join } from 'node:path';
+import { Samsa } from '../../src/client/index.js';
+import type { BrokerKind, BrokerUnderTest } from './brokers.js';
+import { duBytes } from './env.js';
+import type { GeneratorContext, kafkaPerf, LoadGenerator, Measured } from './generators.js';
+import type { Plan } from './options.js';
+import { probeOnce } from './probe.js';
+import { readMemory, run, sampleMemory, shellLine, sleep, start } from './proc.js';
+import type { BenchResults, Latency, ThroughputRow, Workload } from './types.js';
+import { workloadLabel } from './types.js';
+
+export interface RunnerSetup {
+  results: BenchResults;
+  plan: Plan;
+  brokers: Record<BrokerKind, BrokerUnderTest>;
+  tmpDir: string;
+  repoDir: string;
+  java: ReturnType<typeof kafkaPerf>;
+  generators: LoadGenerator[];
+  python?: string;
+  log(msg: string): void;
+}
+
+export const topicName = (prefix: string, w: Workload) =>
+  `${prefix}-${w.size}b-acks${w.acks}-p${w.partitions}-${w.compression}`;
+
+export class Runner {
+  private readonly peakRss: Record<BrokerKind, { max: number; hwm: number }> = {
+    kafka: { max: 0, hwm: 0 },
+    samsa: { max: 0, hwm: 0 },
+  };
+  private turn = 0;
+
+  constructor(private readonly s: RunnerSetup) {}
+
+  get results(): BenchResults {
+    return this.s.results;
+  }
+
+  get java(): ReturnType<typeof kafkaPerf> {
+    return this.s.java;
+  }
+
+  /** Puts another broker process in a slot (the profiled Samsa); returns the one it replaces. */
+  swapBroker(kind: BrokerKind, broker: BrokerUnderTest): BrokerUnderTest {
+    const old = this.s.brokers[kind];
+    this.s.brokers[kind] = broker;
+    return old;
+  }
+
+  /** Kafka first on even workloads, Samsa first on odd ones. */
+  order(): BrokerKind[] {
+    return this.turn++ % 2 === 0 ? ['kafka', 'samsa'] : ['samsa', 'kafka'];
+  }
+
+  ctx(broker: BrokerKind): GeneratorContext {
+    return {
+      bootstrap: `127.0.0.1:${this.s.brokers[broker].port}`,
+      tmpDir: this.s.tmpDir,
+      record: (c) => this.s.results.commands.push(`# ${broker}\n${c}`),
+    };
+  }
+
+  problem(msg: string): void {
+    this.s.log(`PROBLEM: ${msg}`);
+    this.s.results.problems.push(msg);
+  }
+
+  /** A broker that died is restarted on its data so the rest of the run can go on. */
+  async ensureUp(kind: BrokerKind, before: string): Promise<void> {
+    const b = this.s.brokers[kind];
+    if (b.pid() !== undefined) return;
+    this.problem(
+      `${kind} was not running before ${before}; restarted it. Last output: ${b.output().slice(-400).replace(/\s+/g, ' ')}`,
+    );
+    await b.start({ fresh: false });
+  }
+
+  async createTopic(kind: BrokerKind, topic: string, partitions: number): Promise<void> {
+    const b = this.s.brokers[kind];
+    const client = new Samsa({
+      brokers: [`127.0.0.1:${b.port}`],
+      logger: 'error',
+      clientId: 'bench-admin',
+    });
+    const admin = client.admin();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+    } catch (err) {
+      if (!/already exists/i.test((err as Error).message)) throw err;
+    } finally {
+      await admin.close();
+    }
+    // Wait until Metadata shows a leader for every partition, as a client would.
+    for (let i = 0; i < 500 && !(await probeOnce(b.port, topic)); i++) await sleep(20);
+  }
+
+  /** Runs one measurement against one broker, sampling its memory; failures become rows. */
+  async measure(
+    op: 'produce' | 'consume',
+    gen: LoadGenerator,
+    broker: BrokerKind,
+    w: Workload,
+    topic: string,
+    records: number,
+    create = op === 'produce',
+  ): Promise<ThroughputRow> {
+    const row: ThroughputRow = {
+      op,
+      generator: gen.name,
+      broker,
+      workload: w,
+      records,
+      seconds: 0,
+      recordsPerSec: 0,
+      mbPerSec: 0,
+    };
+    try {
+      await this.ensureUp(broker, `${gen.name} ${op} ${workloadLabel(w)}`);
+      if (create) await this.createTopic(broker, topic, w.partitions);
+      const pid = this.s.brokers[broker].pid()!;
+      const sampled = await sampleMemory(pid, () =>
+        (op === 'produce' ? gen.produce : gen.consume)(this.ctx(broker), w, topic, records),
+      );
+      this.notePeak(broker, sampled.maxRss, sampled.hwm);
+      const m: Measured = sampled.result;
+      row.records = m.records;
+      row.seconds = m.seconds;
+      row.recordsPerSec = m.seconds > 0 ? m.records / m.seconds : 0;
+      row.mbPerSec = (row.recordsPerSec * w.size) / 1e6;
+      if (m.latency) row.latency = m.latency;
+      this.s.log(
+        `${broker.padEnd(5)} ${gen.name} ${op} ${workloadLabel(w)}: ${row.mbPerSec.toFixed(1)} MB/s (${Math.round(row.recordsPerSec)} rec/s)`,
+      );
+    } catch (err) {
+      row.error = (err as Error).message.split('\n')[0]!.slice(0, 300);
+      this.problem(`${gen.name} ${op} ${workloadLabel(w)} on ${broker}: ${row.error}`);
+    }
+    this.s.results.throughput.push(row);
+    return row;
+  }
+
+  notePeak(broker: BrokerKind, maxRss: number, hwm: number): void {
+    const p = this.peakRss[broker];
+    p.max = Math.max(p.max, maxRss);
+    p.hwm = Math.max(p.hwm, hwm);
+  }
+
+  peakMemory(broker: BrokerKind) {
+    const pid = this.s.brokers[broker].pid();
+    const now = pid !== undefined ? readMemory(pid) : undefined;
+    return {
+      max: this.peakRss[broker].max,
+      hwm: Math.max(this.peakRss[broker].hwm, now?.hwm ?? 0),
+    };
+  }
+
+  async warmUp(): Promise<void> {
+    const w: Workload = { size: 1024, acks: '1', partitions: 1, compression: 'none' };
+    for (const b of ['kafka', 'samsa'] as const) {
+      const row = await this.measure(
+        'produce',
+        this.s.java,
+        b,
+        w,
+        'warmup',
+        this.s.plan.records(w) / 4,
+      );
+      this.s.results.throughput.pop(); // warm-up figures are not results
+      if (row.error) this.problem(`warm-up on ${b} failed`);
+    }
+  }
+
+  async producePhase(): Promise<void> {
+    for (const w of this.s.plan.produce) {
+      for (const b of this.order())
+        await this.measure(
+          'produce',
+          this.s.java,
+          b,
+          w,
+          topicName('perf', w),
+          this.s.plan.records(w),
+        );
+    }
+  }
+
+  /** Reads back topics of the produce phase (writing them first if that phase was skipped). */
+  async consumePhase(): Promise<void> {
+    const gens = this.s.generators.filter((g) => !g.unavailable && g.name !== 'kafka-perf');
+    let first = true;
+    for (const w of this.s.plan.consume) {
+      const topic = topicName('perf', w);
+      const records = this.s.plan.records(w);
+      for (const b of ['kafka', 'samsa'] as const) {
+        const have = this.s.results.throughput.some(
+          (r) =>
+            r.op === 'produce' &&
+            r.generator === 'kafka-perf' &&
+            r.broker === b &&
+            !r.error &&
+            topicName('perf', r.workload) === topic,
+        );
+        if (!have) {
+          await this.measure('produce', this.s.java, b, w, topic, records);
+          this.s.results.throughput.pop();
+        }
+      }
+      for (const b of this.order())
+        await this.measure('consume', this.s.java, b, w, topic, records, false);
+      for (const g of gens) {
+        if (!g.supports('consume', w)) continue;
+        // Node clients read the first topic only, with fewer records: their cost per record is
+        // the client's, and one topic is enough to compare them.
+        const node = g.name.endsWith('-client');
+        if (node && !first) continue;
+        const n = node ? Math.min(records, this.s.plan.clientRecords(w)) : records;
+        for (const b of this.order()) await this.measure('consume', g, b, w, topic, n, false);
+      }
+      first = false;
+    }
+  }
+
+  async clientsPhase(): Promise<void> {
+    const gens = this.s.generators.filter((g) => !g.unavailable && g.name !== 'kafka-perf');
+    for (const w of this.s.plan.clientProduce) {
+      for (const g of gens) {
+        if (!g.supports('produce', w)) continue;
+        const n = g.name.endsWith('-client')
+          ? this.s.plan.clientRecords(w)
+          : this.s.plan.records(w);
+        for (const b of this.order())
+          await this.measure('produce', g, b, w, topicName(g.name, w), n);
+      }
+    }
+  }
+
+  async latencyPhase(): Promise<void> {
+    const { plan } = this.s;
+    const w = plan.latencyWorkload;
+    // Half of Kafka's peak for this workload, measured in this run (measured now if missing).
+    let peak = this.s.results.throughput.find(
+      (r) =>
+        r.op === 'produce' &&
+        r.generator === 'kafka-perf' &&
+        r.broker === 'kafka' &&
+        !r.error &&
+        topicName('x', r.workload) === topicName('x', w),
+    );
+    if (!peak) {
+      peak = await this.measure(
+        'produce',
+        this.s.java,
+        'kafka',
+        w,
+        topicName('perf', w),
+        plan.records(w),
+      );
+    }
+    if (peak.error || peak.recordsPerSec <= 0) {
+      this.problem('no Kafka peak rate, so no half-peak latency run');
+    } else {
+      const rate = Math.round(peak.recordsPerSec / 2);
+      const records = Math.max(1000, Math.round(rate * plan.latencySeconds));
+      for (const b of this.order()) {
+        await this.latencyRun(
+          'produce-half-peak',
+          'kafka-perf',
+          b,
+          rate,
+          w.size,
+          records,
+          async () => {
+            const topic = `${topicName('halfpeak', w)}-${Date.now()}`;
+            await this.createTopic(b, topic, w.partitions);
+            return (await this.s.java.produceAtRate(this.ctx(b), w, topic, records, rate)).latency!;
+          },
+        );
+      }
+    }
+    if (this.s.python) {
+      const count = plan.e2eRate * plan.e2eSeconds;
+      for (const b of this.order()) {
+        await this.latencyRun(
+          'e2e-fixed-rate',
+          'librdkafka (confluent-kafka)',
+          b,
+          plan.e2eRate,
+          1024,
+          count,
+          () => this.fixedRateE2e(b, count),
+        );
+      }
+    } else {
+      this.problem(
+        'confluent-kafka (Python) not found: no fixed-rate end-to-end latency (scripts/install-compat.sh installs it)',
+      );
+    }
+    for (const b of this.order()) {
+      await this.latencyRun(
+        'e2e-ping-pong',
+        'kafka-perf',
+        b,
+        0,
+        1024,
+        plan.pingPongRecords,
+        async () => {
+          const topic = `pingpong-${Date.now()}`;
+          await this.createTopic(b, topic, 1);
+          return this.s.java.endToEnd(this.ctx(b), topic, plan.pingPongRecords, 1024);
+        },
+      );
+    }
+  }
+
+  private async latencyRun(
+    test: 'produce-half-peak' | 'e2e-fixed-rate' | 'e2e-ping-pong',
+    generator: string,
+    broker: BrokerKind,
+    rate: number,
+    size: number,
+    records: number,
+    work: () => Promise<Latency>,
+  ): Promise<void> {
+    const row = {
+      test,
+      generator,
+      broker,
+      rate,
+      size,
+      records,
+      latency: {} as Latency,
+      error: undefined as string | undefined,
+    };
+    try {
+      await this.ensureUp(broker, test);
+      const sampled = await sampleMemory(this.s.brokers[broker].pid()!, work);
+      this.notePeak(broker, sampled.maxRss, sampled.hwm);
+      row.latency = sampled.result;
+      this.s.log(
+        `${broker.padEnd(5)} ${test}: p50 ${row.latency.p50} ms, p99 ${row.latency.p99} ms, p99.9 ${row.latency.p999} ms`,
+      );
+    } catch (err) {
+      row.error = (err as Error).message.split('\n')[0]!.slice(0, 300);
+      this.problem(`${test} on ${broker}: ${row.error}`);
+    }
+    this.s.results.latency.push(row);
+  }
+
+  private async fixedRateE2e(b: BrokerKind, count: number): Promise<Latency> {
+    const { plan, python } = this.s;
+    const topic = `e2e-${Date.now()}`;
+    await this.createTopic(b, topic, 1);
+    const ctx = this.ctx(b);
+    const script = join(this.s.repoDir, 'bench/lib/e2e_rate.py');
+    const common = ['--bootstrap', ctx.bootstrap, '--topic', topic, '--count', String(count)];
+    const cArgs = [
+      script,
+      'consume',
+      ...common,
+      '--skip',
+      String(plan.e2eRate),
+      '--timeout',
+      String(plan.e2eSeconds * 4 + 30),
+    ];
+    const pArgs = [
+      script,
+      'produce',
+      ...common,
+      '--rate',
+      String(plan.e2eRate),
+      '--size',
+      '1024',
+      '--acks',
+      '1',
+    ];
+    ctx.record(`${shellLine('python', cArgs)} &\n${shellLine('python', pArgs)}`);
+    const consumer = start(python!, cArgs);
+    for (let i = 0; i < 300 && !consumer.stdout().includes('READY') && consumer.isRunning(); i++)
+      await sleep(50);
+    if (!consumer.stdout().includes('READY'))
+      throw new Error(`e2e consumer did not start: ${consumer.output().slice(-300)}`);
+    const p = await run(python!, pArgs, { timeoutMs: plan.e2eSeconds * 4_000 + 60_000 });
+    if (p.code !== 0) throw new Error(`e2e producer failed: ${p.stderr.slice(-300)}`);
+    await consumer.exited;
+    const line = consumer.stdout().trim().split('\n').pop() ?? '';
+    const out = JSON.parse(line) as Latency & { records: number };
+    if (out.records < count) throw new Error(`e2e consumer saw ${out.records} of ${count} records`);
+    return out;
+  }
+
+  /** SIGKILL each broker and time its restart on the same (large) data dir. */
+  async recoveryPhase(): Promise<void> {
+    const biggest = this.s.results.throughput
+      .filter((r) => r.op === 'produce' && r.generator === 'kafka-perf' && !r.error)
+      .sort((a, b) => b.records * b.workload.size - a.records * a.workload.size)[0];
+    const topic = biggest ? topicName('perf', biggest.workload) : undefined;
+    for (const b of ['kafka', 'samsa'] as const) {
+      const broker = this.s.brokers[b];
+      const row = { broker: b, logBytes: 0, readyMs: 0, error: undefined as string | undefined };
+      try {
+        await this.ensureUp(b, 'recovery');
+        row.logBytes = duBytes(broker.dataDir);
+        await broker.kill();
+        row.readyMs = await broker.start({ fresh: false, readyTopic: topic });
+        this.s.log(
+          `${b.padEnd(5)} recovery of ${(row.logBytes / 2 ** 20).toFixed(0)} MiB: ready in ${Math.round(row.readyMs)} ms`,
+        );
+      } catch (err) {
+        row.error = (err as Error).message.split('\n')[0]!.slice(0, 300);
+        this.problem(`recovery on ${b}: ${row.error}`);
+      }
+      this.s.results.recovery.push(row);
+    }
+  }
+}

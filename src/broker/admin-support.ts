@@ -129,7 +129,13 @@ export function liveBrokers(broker: Broker): BrokerNode[] {
   return broker
     .liveBrokerIds()
     .filter((id) => id === broker.nodeId)
-    .map((nodeId) => ({ nodeId, host: endpoint.host, port: endpoint.port, rack: null }));
+    .map((nodeId) => ({
+      nodeId,
+      host: endpoint.host,
+      port: endpoint.port,
+      // broker.rack is coming with cluster mode; null (Kafka's "no rack") until it is set.
+      rack: broker.config.raw('broker.rack'),
+    }));
 }
 
 /**

@@ -20,7 +20,7 @@ import * as env from './lib/env.js';
 import { kafkaPerf, kcat, type LoadGenerator, nodeClient, samsaPerf } from './lib/generators.js';
 import { makePlan, parseOptions, USAGE } from './lib/options.js';
 import { freePort, readMemory, sleep } from './lib/proc.js';
-import { summarizeProfile } from './lib/profile.js';
+import { monotonicUs, summarizeProfile } from './lib/profile.js';
 import { renderReport } from './lib/report.js';
 import { Runner, topicName } from './lib/runner.js';
 import { type BenchResults, emptyResults, type Workload, workloadLabel } from './lib/types.js';
@@ -257,22 +257,19 @@ async function profiles(
         fresh: phase === 'produce',
         nodeArgs: ['--cpu-prof', '--cpu-prof-dir', assetsDir, '--cpu-prof-name', file],
       });
-      const row = await runner.measure(
-        phase,
-        runner.java,
-        'samsa',
-        w,
-        topic,
-        records,
-        phase === 'produce',
-      );
+      if (phase === 'produce') await runner.createTopic('samsa', topic, w.partitions);
+      const fromUs = monotonicUs();
+      const row = await runner.measure(phase, runner.java, 'samsa', w, topic, records, false);
+      const toUs = monotonicUs();
       runner.results.throughput.pop(); // profiled runs are slower; they are not results
       await b.stop();
       if (row.error || !existsSync(join(assetsDir, file))) {
         runner.problem(`profile of ${phase} not written${row.error ? `: ${row.error}` : ''}`);
         continue;
       }
-      const s = summarizeProfile(join(assetsDir, file));
+      // Only the workload's window counts: the broker's start-up and its closing fsync are
+      // outside it (the tool's JVM start inside it shows as idle, which is left out too).
+      const s = summarizeProfile(join(assetsDir, file), { fromUs, toUs });
       runner.results.profiles.push({
         phase,
         file,

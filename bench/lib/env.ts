@@ -2,7 +2,7 @@
 // Tools outside the repo come from the same cache as the compatibility tests
 // (scripts/install-compat.sh writes $SAMSA_CACHE/env.sh); nothing here is committed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, homedir, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -132,7 +132,19 @@ export function cliHasPerf(repo: string, entry: string): boolean {
   return r.status === 0;
 }
 
-export function duBytes(dir: string): number {
-  const out = capture('du', ['-sb', dir]);
-  return out ? Number(out.split(/\s+/)[0]) : 0;
+/**
+ * Bytes of log segments (*.log) under a data dir. Not `du`: Kafka preallocates sparse 10 MB
+ * index files per segment, which would count as data.
+ */
+export function segmentBytes(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.log')) total += statSync(p).size;
+    }
+  };
+  walk(dir);
+  return total;
 }

@@ -32,16 +32,28 @@ export function areaOf(url: string, functionName: string): string {
   return u;
 }
 
+/** Microseconds on CLOCK_MONOTONIC, the clock V8 stamps profiles with. */
+export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Self time per function and area. With a window (monotonicUs() before and after the
+ * workload), only samples inside it count, so start-up and the fsync at shutdown are left out.
+ */
 export function summarizeProfile(
   path: string,
+  window?: { fromUs: number; toUs: number },
   topN = 15,
 ): { totalMs: number; idlePct: number; top: ProfileEntry[]; byArea: ProfileEntry[] } {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    t += delta;
+    if (window && (t < window.fromUs || t > window.toUs)) continue;
     const id = profile.samples[i]!;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   }
   let totalUs = 0;
   let idleUs = 0;

@@ -344,7 +344,7 @@ export function renderReport(r: BenchResults, assets: string, previous?: string)
       'Recovery: SIGKILL under no load after the produce phase, restart on the same data dir, time to a Metadata answer with a leader for the biggest topic.',
       '',
     );
-    L.push('| broker | data on disk | ready after restart ms |', '|---|---:|---:|');
+    L.push('| broker | log segments on disk | ready after restart ms |', '|---|---:|---:|');
     for (const x of r.recovery)
       L.push(
         `| ${x.broker} | ${mb(x.logBytes)} | ${x.error ? `failed: ${x.error}` : num(x.readyMs)} |`,

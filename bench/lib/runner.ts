@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Samsa } from '../../src/client/index.js';
 import type { BrokerKind, BrokerUnderTest } from './brokers.js';
-import { duBytes } from './env.js';
+import { segmentBytes } from './env.js';
 import type { GeneratorContext, kafkaPerf, LoadGenerator, Measured } from './generators.js';
 import type { Plan } from './options.js';
 import { probeOnce } from './probe.js';
@@ -404,7 +404,7 @@ export class Runner {
       const row = { broker: b, logBytes: 0, readyMs: 0, error: undefined as string | undefined };
       try {
         await this.ensureUp(b, 'recovery');
-        row.logBytes = duBytes(broker.dataDir);
+        row.logBytes = segmentBytes(broker.dataDir);
         await broker.kill();
         row.readyMs = await broker.start({ fresh: false, readyTopic: topic });
         this.s.log(

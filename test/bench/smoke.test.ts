@@ -1,0 +1,315 @@
+// The benchmark runner's pieces, without running a benchmark (no Java, no broker): option
+// parsing, the plans, the tool-output parsers, profile summaries, and the report and charts
+// rendered from fixed figures, plus the real entry point re-rendering a saved results file.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  parseConsumerPerformance,
+  parseEndToEndLatency,
+  parseProducerPerformance,
+} from '../../bench/lib/generators.js';
+import { makePlan, PHASES, parseOptions } from '../../bench/lib/options.js';
+import { readMemory } from '../../bench/lib/proc.js';
+import { areaOf, summarizeProfile } from '../../bench/lib/profile.js';
+import { ANALYSIS_END, ANALYSIS_START, goals, renderReport } from '../../bench/lib/report.js';
+import { barChart } from '../../bench/lib/svg.js';
+import {
+  type BenchResults,
+  emptyResults,
+  type ThroughputRow,
+  type Workload,
+} from '../../bench/lib/types.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const tmp = mkdtempSync(join(tmpdir(), 'samsa-bench-smoke-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('options', () => {
+  test('defaults run every phase of the full plan with the compiled build', () => {
+    const o = parseOptions([]);
+    assert.equal(o.quick, false);
+    assert.equal(o.samsa, 'dist');
+    assert.equal(o.build, true);
+    assert.deepEqual([...o.phases], [...PHASES]);
+  });
+
+  test('--quick, --only, --skip, --samsa and --name', () => {
+    assert.equal(parseOptions(['--quick']).quick, true);
+    assert.deepEqual(
+      [...parseOptions(['--only', 'produce,latency']).phases],
+      ['produce', 'latency'],
+    );
+    const skipped = parseOptions(['--skip', 'profile']).phases;
+    assert.equal(skipped.has('profile'), false);
+    assert.equal(skipped.has('produce'), true);
+    assert.equal(parseOptions(['--samsa', 'tsx']).samsa, 'tsx');
+    assert.equal(parseOptions(['--name', 'x']).name, 'x');
+    assert.equal(parseOptions(['--no-build']).build, false);
+  });
+
+  test('refuses unknown options, phases and missing values', () => {
+    assert.throws(() => parseOptions(['--fast']), /unknown option/);
+    assert.throws(() => parseOptions(['--only', 'everything']), /unknown phase/);
+    assert.throws(() => parseOptions(['--out']), /needs a value/);
+    assert.throws(() => parseOptions(['--samsa', 'bun']), /dist or tsx/);
+  });
+
+  test('the full plan covers the issue matrix; quick is a small subset', () => {
+    const full = makePlan(false);
+    assert.equal(full.produce.length, 16);
+    for (const key of ['size', 'acks', 'partitions', 'compression'] as const) {
+      assert.equal(new Set(full.produce.map((w) => w[key])).size, 2, key);
+    }
+    assert.equal(full.e2eRate, 10_000);
+    const quick = makePlan(true);
+    assert.ok(quick.produce.length < full.produce.length);
+    assert.ok(quick.records(quick.produce[0]!) < full.records(quick.produce[0]!));
+  });
+});
+
+describe('tool output parsers', () => {
+  test('ProducerPerformance summary', () => {
+    const m = parseProducerPerformance(
+      '20000 records sent, 9990.0 records/sec (9.76 MB/sec), 12.5 ms avg latency, 301.00 ms max latency.\n' +
+        '250000 records sent, 50000.000000 records/sec (48.83 MB/sec), 20.35 ms avg latency, 400.00 ms max latency, 15 ms 50th, 60 ms 95th, 90 ms 99th, 150 ms 99.9th.\n',
+    );
+    assert.ok(m);
+    assert.equal(m.records, 250_000);
+    assert.equal(m.seconds, 5);
+    assert.deepEqual(m.latency, { avg: 20.35, max: 400, p50: 15, p99: 90, p999: 150 });
+    assert.equal(parseProducerPerformance('nothing here'), undefined);
+  });
+
+  test('ConsumerPerformance CSV uses the fetch time', () => {
+    const m = parseConsumerPerformance(
+      '2026-11-25 09:00:00:000, 2026-11-25 09:00:03:000, 244.1406, 81.3802, 250000, 83333.3333, 500, 2500, 97.6562, 100000.0000\n',
+    );
+    assert.deepEqual(m, { records: 250_000, seconds: 2.5 });
+    assert.equal(parseConsumerPerformance('WARNING: something'), undefined);
+  });
+
+  test('EndToEndLatency summary', () => {
+    const l = parseEndToEndLatency(
+      '0\t12.5\nAvg latency: 1.2345 ms\nPercentiles: 50th = 1, 99th = 4, 99.9th = 9\n',
+    );
+    assert.deepEqual(l, { avg: 1.2345, p50: 1, p99: 4, p999: 9 });
+  });
+});
+
+describe('profile summary', () => {
+  test('self time per function and area, idle left out, window respected', () => {
+    const profile = {
+      nodes: [
+        {
+          id: 1,
+          callFrame: { functionName: '(root)', url: '', lineNumber: -1 },
+          children: [2, 3, 4],
+        },
+        {
+          id: 2,
+          callFrame: {
+            functionName: 'append',
+            url: 'file:///x/dist/storage/log.js',
+            lineNumber: 9,
+          },
+        },
+        { id: 3, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
+        { id: 4, callFrame: { functionName: 'writeBuffer', url: '', lineNumber: -1 } },
+      ],
+      samples: [2, 2, 4, 3, 2],
+      timeDeltas: [1000, 1000, 2000, 4000, 1000],
+      startTime: 0,
+      endTime: 9000,
+    };
+    const path = join(tmp, 'p.cpuprofile');
+    writeFileSync(path, JSON.stringify(profile));
+    const s = summarizeProfile(path);
+    assert.equal(s.totalMs, 9);
+    assert.ok(Math.abs(s.idlePct - 44.44) < 0.01);
+    assert.equal(s.top[0]!.name, 'append');
+    assert.equal(s.top[0]!.selfMs, 3);
+    assert.equal(s.top[0]!.location, 'src/storage/log.ts:10');
+    assert.equal(s.byArea.find((a) => a.name === '(native / V8 builtins)')!.selfMs, 2);
+    const windowed = summarizeProfile(path, { fromUs: 1500, toUs: 4000 });
+    assert.equal(windowed.totalMs, 3);
+    assert.equal(windowed.top[0]!.name, 'writeBuffer');
+    assert.equal(
+      areaOf('file:///a/node_modules/@node-rs/crc32/index.js', 'crc32c'),
+      'npm:@node-rs/crc32',
+    );
+  });
+});
+
+test('readMemory reads VmRSS and VmHWM of a live process', () => {
+  const m = readMemory(process.pid);
+  assert.ok(m && m.rss > 0 && m.hwm >= m.rss);
+  assert.equal(readMemory(2 ** 22 + 12345), undefined);
+});
+
+function fixedResults(): BenchResults {
+  const r = emptyResults('full', 'npm run bench');
+  r.startedAt = '2026-11-25T10:00:00.000Z';
+  r.finishedAt = '2026-11-25T10:20:00.000Z';
+  r.machine = { cpu: 'Test CPU', cores: '2', loadBefore: '1.00', loadAfter: '2.00' };
+  r.versions = { kafka: '3.9.1', samsa: '0.1.0' };
+  r.settings = { 'log.segment.bytes': '1073741824' };
+  r.brokerCommands = { kafka: 'java kafka.Kafka', samsa: 'node dist/cli/main.js broker' };
+  r.commands = ['java ProducerPerformance ...'];
+  const w: Workload = { size: 1024, acks: '1', partitions: 1, compression: 'none' };
+  const row = (
+    op: 'produce' | 'consume',
+    generator: string,
+    broker: 'kafka' | 'samsa',
+    mbPerSec: number,
+  ): ThroughputRow => ({
+    op,
+    generator,
+    broker,
+    workload: w,
+    records: 100_000,
+    seconds: 1,
+    recordsPerSec: (mbPerSec * 1e6) / 1024,
+    mbPerSec,
+    latency: op === 'produce' ? { p50: 2, p99: 10, p999: 20 } : undefined,
+  });
+  r.throughput = [
+    row('produce', 'kafka-perf', 'kafka', 100),
+    row('produce', 'kafka-perf', 'samsa', 130),
+    row('consume', 'kafka-perf', 'kafka', 200),
+    row('consume', 'kafka-perf', 'samsa', 180),
+    row('produce', 'samsa-client', 'samsa', 60),
+    row('produce', 'kafkajs-client', 'samsa', 20),
+    row('produce', 'platformatic-client', 'samsa', 55),
+    { ...row('produce', 'kcat', 'samsa', 0), error: 'kcat -P exited 1' },
+  ];
+  r.latency = [
+    {
+      test: 'produce-half-peak',
+      generator: 'kafka-perf',
+      broker: 'kafka',
+      rate: 50_000,
+      size: 1024,
+      records: 1,
+      latency: { p50: 2, p99: 10, p999: 30 },
+    },
+    {
+      test: 'produce-half-peak',
+      generator: 'kafka-perf',
+      broker: 'samsa',
+      rate: 50_000,
+      size: 1024,
+      records: 1,
+      latency: { p50: 1, p99: 5, p999: 12 },
+    },
+  ];
+  r.memory = [
+    {
+      broker: 'kafka',
+      idleRss: 400 * 2 ** 20,
+      idleHwm: 400 * 2 ** 20,
+      loadMaxRss: 800 * 2 ** 20,
+      loadHwm: 800 * 2 ** 20,
+    },
+    {
+      broker: 'samsa',
+      idleRss: 60 * 2 ** 20,
+      idleHwm: 60 * 2 ** 20,
+      loadMaxRss: 250 * 2 ** 20,
+      loadHwm: 250 * 2 ** 20,
+    },
+  ];
+  r.startup = [
+    { broker: 'kafka', readyMs: [5000, 6000] },
+    { broker: 'samsa', readyMs: [400, 600, 500] },
+  ];
+  r.recovery = [{ broker: 'samsa', logBytes: 2 ** 30, readyMs: 800 }];
+  r.problems = ['kcat produce 1 KB acks=1 1p none on samsa: kcat -P exited 1'];
+  return r;
+}
+
+describe('report', () => {
+  test('goals are checked against the targets of the issue', () => {
+    const g = goals(fixedResults());
+    const by = (s: string) => g.find((x) => x.goal.startsWith(s))!;
+    assert.equal(by('produce MB/s').met, true);
+    assert.equal(by('consume MB/s').met, false);
+    assert.equal(by('p99 produce latency').met, true);
+    assert.equal(by('broker RSS idle').met, true);
+    assert.equal(by('broker RSS under load').met, false);
+    assert.equal(by('Samsa start to ready').met, true);
+    assert.equal(by('Samsa client produce vs KafkaJS').met, true);
+    assert.equal(by('Samsa client produce vs @platformatic').met, false);
+  });
+
+  test('renders tables, ratios, charts and problems; keeps the written analysis', () => {
+    const r = fixedResults();
+    const first = renderReport(r, 'assets');
+    assert.match(first.markdown, /^# Samsa vs Apache Kafka 3\.9\.1, 2026-11-25/);
+    assert.match(first.markdown, /Shared, noisy machine/);
+    assert.match(first.markdown, /\| 1 KB acks=1 1p none \| 100 \| 130 \| 1\.30× \|/);
+    assert.match(first.markdown, /!\[[^\]]*\]\(assets\/produce-kafka-tools\.svg\)/);
+    assert.match(first.markdown, /kcat -P exited 1/);
+    assert.match(first.markdown, /\| samsa \| 400, 600, 500 \| 500 \|/);
+    for (const name of [
+      'produce-kafka-tools.svg',
+      'consume-kafka-tools.svg',
+      'latency-produce-half-peak.svg',
+    ]) {
+      const svg = first.charts.get(name);
+      assert.ok(svg, name);
+      assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, /<\/svg>\n$/);
+    }
+    const written = first.markdown.replace(
+      /<!-- analysis:start -->[\s\S]*<!-- analysis:end -->/,
+      `${ANALYSIS_START}\nWritten by hand.\n${ANALYSIS_END}`,
+    );
+    const again = renderReport(r, 'assets', written);
+    assert.match(again.markdown, /Written by hand\./);
+  });
+
+  test('bar chart: one bar per value, n/a for missing, escaped labels', () => {
+    const svg = barChart({
+      title: 'A <b> & c',
+      unit: 'MB/s',
+      series: [
+        { name: 'Kafka', color: '#888' },
+        { name: 'Samsa', color: '#28d' },
+      ],
+      groups: [
+        { label: 'x', values: [1, 2] },
+        { label: 'y', values: [3, undefined] },
+      ],
+    });
+    assert.equal((svg.match(/<title>/g) ?? []).length, 3);
+    assert.match(svg, /n\/a/);
+    assert.match(svg, /A &lt;b&gt; &amp; c/);
+  });
+});
+
+test('bench/run.ts --report-only re-renders a saved results file', () => {
+  const json = join(tmp, 'results.json');
+  writeFileSync(json, JSON.stringify(fixedResults()));
+  const out = join(tmp, 'out');
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/run.ts', '--report-only', json, '--out', out, '--name', 'r'],
+    { cwd: root, encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const md = readFileSync(join(out, 'r.md'), 'utf8');
+  assert.match(md, /## Goals/);
+  assert.ok(existsSync(join(out, 'r', 'produce-kafka-tools.svg')));
+  assert.ok(existsSync(join(out, 'r', 'results.json')));
+  const help = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--help'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--quick/);
+});

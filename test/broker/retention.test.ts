@@ -119,7 +119,7 @@ test('segment.ms rolls segments as records arrive', async () => {
         // Long enough to see the segments before they go; short enough for a test.
         configs: [
           { name: 'segment.ms', value: '100' },
-          { name: 'retention.ms', value: '3000' },
+          { name: 'retention.ms', value: '6000' },
         ],
       },
     ],

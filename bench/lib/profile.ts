@@ -32,6 +32,16 @@ export function areaOf(url: string, functionName: string): string {
   return u;
 }
 
+/** file:line as V8 saw it (for the compiled build, a line of dist/…js, not of the .ts). */
+function locationOf(url: string, functionName: string, lineNumber: number): string {
+  if (!url) return areaOf(url, functionName);
+  const u = url.replace(/^file:\/\//, '');
+  const short = /\/((?:src|dist)\/.*)$/.exec(u)?.[1] ?? areaOf(url, functionName);
+  return `${short}:${lineNumber + 1}`;
+}
+
+const frameName = (n: CpuProfileNode) => n.callFrame.functionName || '(anonymous)';
+
 /** Microseconds on CLOCK_MONOTONIC, the clock V8 stamps profiles with. */
 export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -46,6 +56,19 @@ export function summarizeProfile(
 ): { totalMs: number; idlePct: number; top: ProfileEntry[]; byArea: ProfileEntry[] } {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // The callers of a sampled frame, nearest first, up to three: "who made this cost".
+  const callers = (id: number) => {
+    const names: string[] = [];
+    for (let p = parent.get(id); p !== undefined && names.length < 3; p = parent.get(p)) {
+      const n = byId.get(p)!;
+      if (RUNTIME.has(n.callFrame.functionName)) break;
+      names.push(frameName(n));
+    }
+    return names.join(' < ');
+  };
+  const callerUs = new Map<string, Map<string, number>>();
   const selfUs = new Map<number, number>();
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -69,12 +92,16 @@ export function summarizeProfile(
       continue;
     }
     const a = areaOf(url, functionName);
-    const name = functionName || '(anonymous)';
-    const location = url ? `${a}:${lineNumber + 1}` : a;
+    const name = frameName(node);
+    const location = locationOf(url, functionName, lineNumber);
     const key = `${name}@${location}`;
     const e = fn.get(key) ?? { name, location, selfMs: 0, pct: 0 };
     e.selfMs += us / 1000;
     fn.set(key, e);
+    const via = callers(id);
+    const m = callerUs.get(key) ?? new Map<string, number>();
+    m.set(via, (m.get(via) ?? 0) + us);
+    callerUs.set(key, m);
     const ae = area.get(a) ?? { name: a, location: a, selfMs: 0, pct: 0 };
     ae.selfMs += us / 1000;
     area.set(a, ae);
@@ -88,7 +115,11 @@ export function summarizeProfile(
   return {
     totalMs: totalUs / 1000,
     idlePct: totalUs > 0 ? (100 * idleUs) / totalUs : 0,
-    top: finish(fn),
+    top: finish(fn).map((e) => {
+      const m = callerUs.get(`${e.name}@${e.location}`);
+      const best = m ? [...m.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] : undefined;
+      return best ? { ...e, calledFrom: best } : e;
+    }),
     byArea: finish(area),
   };
 }

@@ -368,9 +368,15 @@ export function renderReport(r: BenchResults, assets: string, previous?: string)
       L.push('| by area | self ms | % of busy |', '|---|---:|---:|');
       for (const e of p.byArea.slice(0, 10))
         L.push(`| ${e.name} | ${formatNumber(e.selfMs)} | ${e.pct.toFixed(1)} |`);
-      L.push('', '| function | where | self ms | % of busy |', '|---|---|---:|---:|');
+      L.push(
+        '',
+        '| function | where | mostly called from | self ms | % of busy |',
+        '|---|---|---|---:|---:|',
+      );
       for (const e of p.top.slice(0, 12))
-        L.push(`| ${e.name} | ${e.location} | ${formatNumber(e.selfMs)} | ${e.pct.toFixed(1)} |`);
+        L.push(
+          `| ${e.name} | ${e.location} | ${e.calledFrom ?? ''} | ${formatNumber(e.selfMs)} | ${e.pct.toFixed(1)} |`,
+        );
       L.push('');
     }
   }

@@ -31,7 +31,7 @@ const esc = (s: string) =>
 export function formatNumber(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 100) return Math.round(v).toLocaleString('en-US');
+  if (a >= 100 || Number.isInteger(v)) return Math.round(v).toLocaleString('en-US');
   if (a >= 10) return v.toFixed(1);
   if (a >= 1) return v.toFixed(2);
   return v.toPrecision(2);
@@ -46,8 +46,12 @@ function niceMax(v: number): number {
 }
 
 export function barChart(c: BarChart): string {
-  const width = c.width ?? 760;
-  const labelW = 190;
+  // Room for the longest row label (about 7 px per character at 12 px).
+  const labelW = Math.max(
+    80,
+    Math.ceil(Math.max(...c.groups.map((g) => g.label.length), 4) * 7 + 16),
+  );
+  const width = Math.max(c.width ?? 760, labelW + 420);
   const valueW = 70;
   const barH = 14;
   const gap = 10;

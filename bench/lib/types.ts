@@ -75,6 +75,8 @@ export interface ProfileEntry {
   location: string;
   selfMs: number;
   pct: number;
+  /** The callers that account for most of this function's time, nearest first. */
+  calledFrom?: string;
 }
 
 export interface ProfileSummary {

@@ -132,7 +132,7 @@ describe('profile summary', () => {
     assert.ok(Math.abs(s.idlePct - 44.44) < 0.01);
     assert.equal(s.top[0]!.name, 'append');
     assert.equal(s.top[0]!.selfMs, 3);
-    assert.equal(s.top[0]!.location, 'src/storage/log.ts:10');
+    assert.equal(s.top[0]!.location, 'dist/storage/log.js:10');
     assert.equal(s.byArea.find((a) => a.name === '(native / V8 builtins)')!.selfMs, 2);
     const windowed = summarizeProfile(path, { fromUs: 1500, toUs: 4000 });
     assert.equal(windowed.totalMs, 3);

@@ -2,9 +2,12 @@
 // and the high watermark. It follows the TopicRegistry: a partition assigned to this broker
 // gets a log, a deleted topic loses its logs, a config change reaches the logs.
 //
-// On a single node every partition is led here and the high watermark is the log end offset
-// (the ISR is just us). Cluster mode will add followers, ISR tracking and a high watermark that
-// waits for them; handlers already ask this class, not the log, for the high watermark.
+// A partition with one replica (every partition of a single node) has the log end offset as its
+// high watermark. With more replicas the leader tracks each follower's log end offset from its
+// fetches, moves the high watermark to the smallest one in the ISR (never backwards), grows and
+// shrinks the ISR (replica.lag.time.max.ms) by compare-and-swap through the TopicRegistry, and
+// completes acks=all produces once the high watermark passes them. Followers fetch through
+// replica-fetcher.ts and take the leader's high watermark.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { AppendResult, PartitionLog } from '../storage/log.js';
 import type { LogConfig } from '../storage/log-config.js';
@@ -16,7 +19,28 @@ import type {
   TopicRegistry,
 } from './topic-registry.js';
 
+/** What the leader knows of a follower, from its fetches (Kafka's Replica state). */
+export interface FollowerState {
+  /** -1 until the follower fetched under the current leader epoch. */
+  logEndOffset: number;
+  lastCaughtUpTimeMs: number;
+  lastFetchTimeMs: number;
+  lastFetchLeaderLogEndOffset: number;
+}
+
 export class Partition {
+  /** Leader: followers by broker id; reset on every leader epoch. */
+  readonly followers = new Map<number, FollowerState>();
+  /** Replicated partitions only: the committed offset as this replica knows it. */
+  hw = 0;
+  /**
+   * A leader epoch this broker held before it restarted: it does not lead under it again (the
+   * others may have moved on without it) until it is re-elected under a newer epoch.
+   */
+  staleLeaderEpoch: number | undefined;
+  /** An ISR change of ours is being written. */
+  isrChangeInFlight = false;
+
   constructor(
     readonly topic: string,
     readonly topicId: string,
@@ -30,11 +54,19 @@ export class Partition {
     return this.assignment.leaderEpoch;
   }
   get isLeader(): boolean {
-    return this.assignment.leader === this.nodeId;
+    return this.assignment.leader === this.nodeId && this.staleLeaderEpoch !== this.leaderEpoch;
+  }
+  /** This broker holds a replica that another (live or not yet elected) broker leads. */
+  get isFollower(): boolean {
+    return this.assignment.leader !== this.nodeId;
+  }
+  get isReplicated(): boolean {
+    return this.assignment.replicas.length > 1;
   }
   /** The offset below which records are committed: visible to consumers. */
   get highWatermark(): number {
-    return this.log.logEndOffset;
+    if (!this.isReplicated) return this.log.logEndOffset;
+    return Math.min(this.hw, this.log.logEndOffset);
   }
   get logStartOffset(): number {
     return this.log.logStartOffset;
@@ -46,25 +78,104 @@ export class Partition {
 
 type AppendListener = (partition: Partition) => void;
 
+export interface ReplicaManagerOptions {
+  /** A follower behind the leader for this long leaves the ISR. Default 30000. */
+  replicaLagTimeMaxMs?: number;
+  /**
+   * Cluster mode: partitions this broker led before it (re)started are not led again until
+   * reclaimLeadership() or the controller moves them to a newer epoch.
+   */
+  fenceStartupLeadership?: boolean;
+  logger?: { info(m: string): void; warn(m: string): void };
+  clock?: () => number;
+}
+
+interface CommitWaiter {
+  partition: Partition;
+  leaderEpoch: number;
+  offset: number;
+  resolve: (errorCode: number) => void;
+  timer: NodeJS.Timeout;
+}
+
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   private readonly appendListeners = new Set<AppendListener>();
+  private readonly leadershipListeners = new Set<() => void>();
+  private readonly commitWaiters = new Set<CommitWaiter>();
   private readonly unsubscribe: () => void;
+  private readonly lagMaxMs: number;
+  private readonly clock: () => number;
+  private isrTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly nodeId: number,
     private readonly topics: TopicRegistry,
     private readonly logManager: LogManager,
     private readonly configFor: (topic: TopicMetadata) => LogConfig,
+    private readonly options: ReplicaManagerOptions = {},
   ) {
+    this.lagMaxMs = options.replicaLagTimeMaxMs ?? 30_000;
+    this.clock = options.clock ?? Date.now;
     for (const topic of topics.topics()) this.ensureLogs(topic);
+    if (options.fenceStartupLeadership) {
+      for (const p of this.partitions.values()) {
+        if (p.isReplicated && p.assignment.leader === nodeId) p.staleLeaderEpoch = p.leaderEpoch;
+      }
+    }
     this.removeStrayLogs();
     this.unsubscribe = topics.onChange((change) => this.onTopicChange(change));
   }
 
   close(): void {
     this.unsubscribe();
+    clearInterval(this.isrTimer);
     this.appendListeners.clear();
+    this.leadershipListeners.clear();
+    for (const w of [...this.commitWaiters]) this.finishWaiter(w, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  }
+
+  /** Starts shrinking the ISR of partitions led here whose followers lag (cluster mode). */
+  startIsrMaintenance(): void {
+    clearInterval(this.isrTimer);
+    this.isrTimer = setInterval(() => this.shrinkIsrs(), Math.max(100, this.lagMaxMs / 2));
+    this.isrTimer.unref();
+  }
+
+  /** Called after any change of leader, epoch or replicas of a partition held here. */
+  onLeadershipChange(listener: () => void): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
+  /**
+   * Partitions this broker led before it restarted: leads them again under a newer epoch if
+   * nobody moved them meanwhile (compare-and-swap on the topic). Call once registered.
+   */
+  async reclaimLeadership(): Promise<void> {
+    for (const p of this.partitions.values()) {
+      const stale = p.staleLeaderEpoch;
+      if (stale === undefined || p.assignment.leader !== this.nodeId || p.leaderEpoch !== stale) {
+        continue;
+      }
+      const done = await this.topics
+        .updatePartition(p.topic, p.partition, (a) =>
+          a.leader === this.nodeId && a.leaderEpoch === stale
+            ? { ...a, leaderEpoch: a.leaderEpoch + 1 }
+            : undefined,
+        )
+        .catch((err: Error) => {
+          this.options.logger?.warn(
+            `cannot lead ${p.topic}-${p.partition} again after restart: ${err.message}`,
+          );
+          return false;
+        });
+      if (done) {
+        this.options.logger?.info(
+          `leading ${p.topic}-${p.partition} again at epoch ${stale + 1} after restart`,
+        );
+      }
+    }
   }
 
   /** The partition if this broker holds a replica of it. */
@@ -121,10 +232,15 @@ export class ReplicaManager {
   /**
    * Appends a producer's batch to a partition led here and wakes the fetches waiting for it.
    * acks=-1 needs min.insync.replicas in the ISR before anything is written (Kafka answers
-   * NOT_ENOUGH_REPLICAS then; with acks 0 or 1 the setting does not apply).
+   * NOT_ENOUGH_REPLICAS then; with acks 0 or 1 the setting does not apply). Like Kafka 3.9
+   * (Partition.effectiveMinIsr), the setting is capped at the replication factor, so a
+   * single-replica partition always accepts acks=-1.
    */
   appendRecordsToLeader(partition: Partition, records: Buffer, requiredAcks: number): AppendResult {
-    const minIsr = partition.log.config.minInsyncReplicas;
+    const minIsr = Math.min(
+      partition.log.config.minInsyncReplicas,
+      partition.assignment.replicas.length,
+    );
     const isrSize = partition.assignment.isr.length;
     if (requiredAcks === -1 && isrSize < minIsr) {
       throw new KafkaError(
@@ -136,8 +252,68 @@ export class ReplicaManager {
       origin: 'client',
       leaderEpoch: partition.leaderEpoch,
     });
-    if (!result.duplicate) this.notifyAppend(partition);
+    if (!result.duplicate) {
+      if (partition.isReplicated) this.maybeAdvanceHighWatermark(partition);
+      this.notifyAppend(partition);
+    }
     return result;
+  }
+
+  /**
+   * acks=all: resolves with NONE once the high watermark passes `offset` with the ISR at least
+   * min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND when it passes with fewer,
+   * NOT_LEADER_OR_FOLLOWER when leadership moves, REQUEST_TIMED_OUT after `timeoutMs`.
+   */
+  waitForCommit(partition: Partition, offset: number, timeoutMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      const waiter: CommitWaiter = {
+        partition,
+        leaderEpoch: partition.leaderEpoch,
+        offset,
+        resolve,
+        timer: setTimeout(
+          () => this.finishWaiter(waiter, ErrorCode.REQUEST_TIMED_OUT),
+          Math.max(0, timeoutMs),
+        ),
+      };
+      this.commitWaiters.add(waiter);
+      this.checkWaiter(waiter);
+    });
+  }
+
+  /**
+   * Leader side of a follower's fetch at `fetchOffset` (its log end offset): records its
+   * position, adds it to the ISR once caught up, and moves the high watermark.
+   */
+  recordFollowerFetch(partition: Partition, replicaId: number, fetchOffset: number): void {
+    if (!partition.isLeader || !partition.assignment.replicas.includes(replicaId)) return;
+    const now = this.clock();
+    const leaderEnd = partition.logEndOffset;
+    let f = partition.followers.get(replicaId);
+    if (!f) {
+      f = {
+        logEndOffset: -1,
+        lastCaughtUpTimeMs: now,
+        lastFetchTimeMs: now,
+        lastFetchLeaderLogEndOffset: -1,
+      };
+      partition.followers.set(replicaId, f);
+    }
+    if (fetchOffset >= leaderEnd) f.lastCaughtUpTimeMs = now;
+    else if (fetchOffset >= f.lastFetchLeaderLogEndOffset) f.lastCaughtUpTimeMs = f.lastFetchTimeMs;
+    f.logEndOffset = Math.min(fetchOffset, leaderEnd);
+    f.lastFetchTimeMs = now;
+    f.lastFetchLeaderLogEndOffset = leaderEnd;
+    if (!partition.assignment.isr.includes(replicaId) && f.logEndOffset >= partition.hw) {
+      this.alterIsr(partition, [...partition.assignment.isr, replicaId], 'caught up');
+    }
+    this.maybeAdvanceHighWatermark(partition);
+  }
+
+  /** Follower side: the leader's high watermark, from a fetch answer. */
+  updateFollowerHighWatermark(partition: Partition, leaderHighWatermark: number): void {
+    const hw = Math.min(leaderHighWatermark, partition.logEndOffset);
+    if (hw > partition.hw) partition.hw = hw;
   }
 
   allPartitions(): Partition[] {
@@ -152,6 +328,87 @@ export class ReplicaManager {
   onAppend(listener: AppendListener): () => void {
     this.appendListeners.add(listener);
     return () => this.appendListeners.delete(listener);
+  }
+
+  /** Leader: the smallest log end offset in the ISR, if that moves the high watermark up. */
+  private maybeAdvanceHighWatermark(p: Partition): void {
+    if (!p.isLeader) return;
+    let hw = p.logEndOffset;
+    for (const r of p.assignment.isr) {
+      if (r === this.nodeId) continue;
+      hw = Math.min(hw, p.followers.get(r)?.logEndOffset ?? -1);
+    }
+    if (hw <= p.hw) return;
+    p.hw = hw;
+    this.notifyAppend(p);
+    for (const w of [...this.commitWaiters]) if (w.partition === p) this.checkWaiter(w);
+  }
+
+  private checkWaiter(w: CommitWaiter): void {
+    const p = w.partition;
+    const current = this.partition(p.topic, p.partition);
+    if (current !== p || !p.isLeader || p.leaderEpoch !== w.leaderEpoch) {
+      this.finishWaiter(w, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      return;
+    }
+    if (p.highWatermark < w.offset) return;
+    const enough = p.assignment.isr.length >= p.log.config.minInsyncReplicas;
+    this.finishWaiter(w, enough ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+  }
+
+  private finishWaiter(w: CommitWaiter, errorCode: number): void {
+    if (!this.commitWaiters.delete(w)) return;
+    clearTimeout(w.timer);
+    w.resolve(errorCode);
+  }
+
+  /** Removes followers that have not caught up for replica.lag.time.max.ms from the ISR. */
+  private shrinkIsrs(): void {
+    const now = this.clock();
+    for (const p of this.partitions.values()) {
+      if (!p.isLeader || !p.isReplicated || p.isrChangeInFlight) continue;
+      const lagging = p.assignment.isr.filter((r) => {
+        if (r === this.nodeId) return false;
+        const f = p.followers.get(r);
+        return !f || now - f.lastCaughtUpTimeMs > this.lagMaxMs;
+      });
+      if (lagging.length === 0) continue;
+      this.alterIsr(
+        p,
+        p.assignment.isr.filter((r) => !lagging.includes(r)),
+        `broker(s) ${lagging.join(',')} lagging over ${this.lagMaxMs} ms`,
+      );
+    }
+  }
+
+  /** Writes a new ISR for a partition led here, if its leadership is unchanged meanwhile. */
+  private alterIsr(p: Partition, isr: number[], why: string): void {
+    if (p.isrChangeInFlight) return;
+    p.isrChangeInFlight = true;
+    const { leaderEpoch } = p;
+    const sorted = [...new Set(isr)].sort((a, b) => a - b);
+    this.topics
+      .updatePartition(p.topic, p.partition, (a) =>
+        a.leader === this.nodeId && a.leaderEpoch === leaderEpoch
+          ? { ...a, isr: sorted }
+          : undefined,
+      )
+      .then(
+        (done) => {
+          if (done) {
+            this.options.logger?.info(
+              `${p.topic}-${p.partition}: ISR is now [${sorted.join(',')}] (${why})`,
+            );
+          }
+        },
+        (err: Error) =>
+          this.options.logger?.warn(
+            `${p.topic}-${p.partition}: cannot change the ISR to [${sorted.join(',')}]: ${err.message}`,
+          ),
+      )
+      .finally(() => {
+        p.isrChangeInFlight = false;
+      });
   }
 
   private onTopicChange(change: TopicChange): void {
@@ -183,15 +440,47 @@ export class ReplicaManager {
         continue;
       }
       if (existing && existing.topicId === topic.topicId) {
+        const before = existing.assignment;
         existing.assignment = a;
+        if (
+          before.leader !== a.leader ||
+          before.leaderEpoch !== a.leaderEpoch ||
+          before.replicas.join() !== a.replicas.join()
+        ) {
+          this.leadershipChanged(existing);
+        } else if (before.isr.join() !== a.isr.join()) {
+          this.maybeAdvanceHighWatermark(existing);
+          for (const w of [...this.commitWaiters])
+            if (w.partition === existing) this.checkWaiter(w);
+        }
         continue;
       }
       const log = this.logManager.getOrCreateLog(topic.name, a.partition, this.configFor(topic));
-      this.partitions.set(
-        key,
-        new Partition(topic.name, topic.topicId, a.partition, log, a, this.nodeId),
-      );
+      const created = new Partition(topic.name, topic.topicId, a.partition, log, a, this.nodeId);
+      this.partitions.set(key, created);
+      this.leadershipChanged(created);
     }
+  }
+
+  private leadershipChanged(p: Partition): void {
+    p.followers.clear();
+    if (p.isLeader) {
+      const now = this.clock();
+      for (const r of p.assignment.replicas) {
+        if (r === this.nodeId) continue;
+        p.followers.set(r, {
+          logEndOffset: -1,
+          lastCaughtUpTimeMs: now,
+          lastFetchTimeMs: now,
+          lastFetchLeaderLogEndOffset: -1,
+        });
+      }
+      this.maybeAdvanceHighWatermark(p);
+    }
+    for (const w of [...this.commitWaiters]) if (w.partition === p) this.checkWaiter(w);
+    for (const l of this.leadershipListeners) l();
+    // Fetches waiting on this partition answer now (with NOT_LEADER_OR_FOLLOWER if so).
+    this.notifyAppend(p);
   }
 
   /** Logs left on disk for topics that no longer exist (deleted while this broker was down). */

@@ -65,6 +65,10 @@ interface PartitionRead {
   delayed?: DelayedFetchPartition;
 }
 
+/**
+ * A failed partition's answer. Partitions Kafka refuses before reading (unknown topic id or
+ * partition) carry an empty aborted-transaction list; errors from the read itself carry null.
+ */
 function errorData(index: number, errorCode: number, version: number): FetchResponsePartitionData {
   // Before v6 a client may not know KAFKA_STORAGE_ERROR; Kafka answers NOT_LEADER_OR_FOLLOWER so it
   // refreshes metadata and retries.
@@ -72,13 +76,15 @@ function errorData(index: number, errorCode: number, version: number): FetchResp
     errorCode === ErrorCode.KAFKA_STORAGE_ERROR && version <= 5
       ? ErrorCode.NOT_LEADER_OR_FOLLOWER
       : errorCode;
+  const beforeRead =
+    code === ErrorCode.UNKNOWN_TOPIC_ID || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   return {
     partitionIndex: index,
     errorCode: code,
     highWatermark: -1n,
     lastStableOffset: -1n,
     logStartOffset: -1n,
-    abortedTransactions: null,
+    abortedTransactions: beforeRead ? [] : null,
     preferredReadReplica: -1,
     records: EMPTY,
   };

@@ -22,7 +22,15 @@ import type {
   ProduceResponsePartitionProduceResponse,
 } from '../../protocol/messages/produce.js';
 import { ProduceApi } from '../../protocol/messages/produce.js';
-import { MAGIC_OFFSET, TimestampType } from '../../protocol/records/batch-header.js';
+import {
+  ATTRIBUTES_OFFSET,
+  BATCH_LENGTH_OFFSET,
+  CompressionType,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  RECORD_BATCH_OVERHEAD,
+  TimestampType,
+} from '../../protocol/records/batch-header.js';
 import {
   validateProducedRecords,
   validateProducedRecordsDeep,
@@ -32,7 +40,6 @@ import { partitionFailure } from '../partition-errors.js';
 
 /** Kafka's AdminUtils.ADMIN_CLIENT_ID: the one client allowed to write internal topics. */
 const ADMIN_CLIENT_ID = '__admin_client';
-const ATTRIBUTES_OFFSET = 21;
 const TRANSACTIONAL_BIT = 0x10;
 const PRODUCER_ID_OFFSET = 43;
 
@@ -117,7 +124,12 @@ function produceToPartition(
       produceVersion: version,
       maxMessageBytes: config.maxMessageBytes,
     });
-    if (!checked.ok) return refused(partition, index, checked);
+    if (!checked.ok) {
+      // Kafka refuses these when it parses the request, before the log is involved.
+      if (refusedWithRequest(records, version))
+        return failed(index, checked.errorCode, checked.errorMessage);
+      return refused(partition, index, checked);
+    }
     if (request.transactionalId && checked.batch.isTransactional) {
       return failed(
         index,
@@ -157,6 +169,18 @@ function produceToPartition(
       partition && !WITHOUT_LOG_START_OFFSET.has(f.code) ? safeLogStart(partition) : -1;
     return failed(index, f.code, f.message, logStart);
   }
+}
+
+/**
+ * Whether a refusal is one of Kafka's request-level checks (ProduceRequest.validateRecords:
+ * not magic 2, not exactly one batch, zstd before v7), answered without a log start offset.
+ * The code itself always comes from validateProducedRecords.
+ */
+function refusedWithRequest(records: Buffer | null, version: number): boolean {
+  if (!records || records.length < RECORD_BATCH_OVERHEAD) return true;
+  if (records.readInt8(MAGIC_OFFSET) !== 2) return true;
+  if (records.length !== LOG_OVERHEAD + records.readInt32BE(BATCH_LENGTH_OFFSET)) return true;
+  return version < 7 && (records.readInt16BE(ATTRIBUTES_OFFSET) & 0x07) === CompressionType.Zstd;
 }
 
 function refused(

@@ -190,6 +190,9 @@ describe('Fetch', () => {
       { partition: 0, offset: 0 },
     );
     assert.equal(unknownId.errorCode, 100);
+    // Refused before reading, as Kafka 3.9.1 does: an empty aborted list, not null.
+    assert.deepEqual(unknownId.abortedTransactions, []);
+    assert.equal(out.abortedTransactions, null);
     const id = { name: '', id: topicId };
     assert.equal(
       (await code(13, id, { partition: 0, offset: 0, currentLeaderEpoch: 0 })).errorCode,

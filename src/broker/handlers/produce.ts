@@ -15,7 +15,7 @@
 
 import type { Partition } from '../../cluster/replica-manager.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-registry.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ErrorCode, errorInfo, KafkaError } from '../../protocol/errors.js';
 import type {
   ProduceRequest,
   ProduceResponse,
@@ -125,6 +125,7 @@ function produceToPartition(
       maxMessageBytes: config.maxMessageBytes,
     });
     if (!checked.ok) {
+      logRefusal(ctx, topic, index, describe(checked));
       // Kafka refuses these when it parses the request, before the log is involved.
       if (refusedWithRequest(records, version))
         return failed(index, checked.errorCode, checked.errorMessage);
@@ -151,7 +152,10 @@ function produceToPartition(
         timestampAfterMaxMs: config.messageTimestampAfterMaxMs,
         compacted: true,
       });
-      if (!deep.ok) return refused(partition, index, deep);
+      if (!deep.ok) {
+        logRefusal(ctx, topic, index, describe(deep));
+        return refused(partition, index, deep);
+      }
     }
     const result = replicaManager.appendRecordsToLeader(partition, records!, acks);
     return {
@@ -165,6 +169,7 @@ function produceToPartition(
     };
   } catch (err) {
     const f = partitionFailure(err, ctx.log, `Produce to ${topic}-${index}`);
+    if (REFUSED_INPUT.has(f.code)) logRefusal(ctx, topic, index, f.message);
     const logStart =
       partition && !WITHOUT_LOG_START_OFFSET.has(f.code) ? safeLogStart(partition) : -1;
     return failed(index, f.code, f.message, logStart);
@@ -181,6 +186,28 @@ function refusedWithRequest(records: Buffer | null, version: number): boolean {
   if (records.readInt8(MAGIC_OFFSET) !== 2) return true;
   if (records.length !== LOG_OVERHEAD + records.readInt32BE(BATCH_LENGTH_OFFSET)) return true;
   return version < 7 && (records.readInt16BE(ATTRIBUTES_OFFSET) & 0x07) === CompressionType.Zstd;
+}
+
+/** Refusals of what the producer sent (the log's checks included), as opposed to routine answers. */
+const REFUSED_INPUT = new Set<number>([
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.INVALID_RECORD,
+  ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+  ErrorCode.INVALID_TIMESTAMP,
+  ErrorCode.RECORD_LIST_TOO_LARGE,
+]);
+
+/**
+ * Bad input gets a log line naming the partition (invariant 6), so an operator can find which
+ * client sends broken batches; the connection's logger adds the client's address.
+ */
+function logRefusal(ctx: RequestContext, topic: string, index: number, why: string): void {
+  ctx.log.info(`Produce to ${topic}-${index} refused (client ${ctx.header.clientId}): ${why}`);
+}
+
+function describe(result: { errorCode: number; errorMessage: string }): string {
+  return `${errorInfo(result.errorCode).name}: ${result.errorMessage}`;
 }
 
 function refused(

@@ -316,48 +316,71 @@ export function nodeClient(
   };
 }
 
+/** What `samsa perf produce|consume --json` prints (src/cli/perf-command.ts). */
+interface SamsaPerfJson {
+  records: number;
+  seconds: number;
+  latencyMs?: { avg: number; max: number; p50: number; p99: number; p999: number };
+}
+
 /**
- * Hook for `samsa perf` (not in the CLI yet). Once `node dist/cli/main.js perf --help` exits 0,
- * the runner adds this generator; it expects
- *   samsa perf produce|consume --bootstrap H:P --topic T --num-records N --record-size S
- *     --acks 1|all --compression none|lz4
- * to print one JSON line { records, seconds } as bench/lib/node-client-perf.ts does.
- * Adjust the arguments here when the command lands with a different shape.
+ * `samsa perf` (src/cli/perf-command.ts), added by the runner when `samsa perf --help` exits 0.
+ * Same flags as Kafka's perf tools; producer batching as the Java runs (the CLI's defaults are
+ * the same: batch 64 KiB, linger 5 ms). Consumes without a group, assigning every partition.
  */
 export function samsaPerf(cliEntry: string, repoDir: string): LoadGenerator {
   const go = async (
-    op: string,
+    op: 'produce' | 'consume',
     ctx: GeneratorContext,
     w: Workload,
     topic: string,
     records: number,
-  ) => {
-    const args = [
-      cliEntry,
-      'perf',
-      op,
+  ): Promise<Measured> => {
+    const common = [
       '--bootstrap',
       ctx.bootstrap,
       '--topic',
       topic,
       '--num-records',
       String(records),
-      '--record-size',
-      String(w.size),
-      '--acks',
-      w.acks,
-      '--compression',
-      w.compression,
+      '--json',
     ];
-    ctx.record(shellLine('node', args));
+    const args =
+      op === 'produce'
+        ? [
+            cliEntry,
+            'perf',
+            op,
+            ...common,
+            '--record-size',
+            String(w.size),
+            '--acks',
+            w.acks,
+            '--compression',
+            w.compression,
+            '--batch-size',
+            '65536',
+            '--linger-ms',
+            '5',
+          ]
+        : [cliEntry, 'perf', op, ...common];
+    ctx.record(shellLine('node', args).replace(repoDir, '.'));
     const r = await run(process.execPath, args, { cwd: repoDir, timeoutMs: 600_000 });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.code !== 0 || !line.startsWith('{')) fail(`samsa perf ${op}`, r);
-    return JSON.parse(line) as Measured;
+    const j = JSON.parse(line) as SamsaPerfJson;
+    if (j.records < records)
+      throw new Error(`samsa perf ${op} did ${j.records} of ${records} records`);
+    const l = j.latencyMs;
+    return {
+      records: j.records,
+      seconds: j.seconds,
+      latency: l && { avg: l.avg, max: l.max, p50: l.p50, p99: l.p99, p999: l.p999 },
+    };
   };
   return {
     name: 'samsa-perf',
-    description: '`samsa perf` (Samsa CLI)',
+    description: '`samsa perf` (the Samsa CLI, on the Samsa client)',
     supports: () => true,
     produce: (ctx, w, topic, records) => go('produce', ctx, w, topic, records),
     consume: (ctx, w, topic, records) => go('consume', ctx, w, topic, records),

@@ -70,13 +70,19 @@ export function summarizeProfile(
   };
   const callerUs = new Map<string, Map<string, number>>();
   const selfUs = new Map<number, number>();
+  // A sample's delta is wall time since the previous one. When the broker waited for a CPU
+  // (this machine is shared), the whole wait lands on whatever frame was on top, typically a
+  // syscall that woke the client; capping each sample at twice the usual interval keeps the
+  // figures close to on-CPU time.
+  const sorted = [...profile.timeDeltas].sort((a, b) => a - b);
+  const cap = 2 * (sorted[Math.floor(sorted.length / 2)] ?? 1000);
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i] ?? 0;
     t += delta;
     if (window && (t < window.fromUs || t > window.toUs)) continue;
     const id = profile.samples[i]!;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+    selfUs.set(id, (selfUs.get(id) ?? 0) + Math.min(delta, cap));
   }
   let totalUs = 0;
   let idleUs = 0;
@@ -92,7 +98,13 @@ export function summarizeProfile(
       continue;
     }
     const a = areaOf(url, functionName);
-    const name = frameName(node);
+    // Native frames (writeBuffer, read, ...) serve many callers: name the JS frame above them,
+    // so a socket write and a file write are two rows, not one.
+    const above = parent.has(id) ? byId.get(parent.get(id)!) : undefined;
+    const name =
+      !url && !RUNTIME.has(functionName) && above && !RUNTIME.has(above.callFrame.functionName)
+        ? `${frameName(node)} (from ${frameName(above)})`
+        : frameName(node);
     const location = locationOf(url, functionName, lineNumber);
     const key = `${name}@${location}`;
     const e = fn.get(key) ?? { name, location, selfMs: 0, pct: 0 };

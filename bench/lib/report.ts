@@ -47,17 +47,30 @@ function sameWorkload(a: Workload, b: Workload): boolean {
   );
 }
 
-/** Kafka and Samsa rows of one generator, paired by workload, in first-seen order. */
+/**
+ * Kafka and Samsa rows of one generator, paired by workload, in first-seen order. A workload
+ * run more than once is represented by its best run (the least disturbed by other work on
+ * the machine); `runs` keeps every MB/s figure for the table.
+ */
 export function pairs(rows: ThroughputRow[], op: 'produce' | 'consume', generator: string) {
-  const out: { w: Workload; kafka?: ThroughputRow; samsa?: ThroughputRow }[] = [];
+  const out: {
+    w: Workload;
+    kafka?: ThroughputRow;
+    samsa?: ThroughputRow;
+    runs: Record<BrokerKind, number[]>;
+  }[] = [];
   for (const r of rows) {
     if (r.op !== op || r.generator !== generator) continue;
     let p = out.find((x) => sameWorkload(x.w, r.workload));
     if (!p) {
-      p = { w: r.workload };
+      p = { w: r.workload, runs: { kafka: [], samsa: [] } };
       out.push(p);
     }
-    p[r.broker] = r;
+    if (!r.error) p.runs[r.broker].push(r.mbPerSec);
+    const best = p[r.broker];
+    if (!best || (best.error && !r.error) || (!r.error && r.mbPerSec > best.mbPerSec)) {
+      p[r.broker] = r;
+    }
   }
   return out;
 }
@@ -68,9 +81,10 @@ function throughputTable(rows: ThroughputRow[], op: 'produce' | 'consume', gen: 
   const ps = pairs(rows, op, gen);
   if (ps.length === 0) return [];
   const withLatency = op === 'produce' && ps.some((p) => p.kafka?.latency || p.samsa?.latency);
+  const repeated = ps.some((p) => p.runs.kafka.length > 1 || p.runs.samsa.length > 1);
   const lines = [
-    `| workload | Kafka MB/s | Samsa MB/s | Samsa/Kafka | Kafka rec/s | Samsa rec/s |${withLatency ? ' Kafka p99 ms | Samsa p99 ms |' : ''}`,
-    `|---|---:|---:|---:|---:|---:|${withLatency ? '---:|---:|' : ''}`,
+    `| workload | Kafka MB/s | Samsa MB/s | Samsa/Kafka | Kafka rec/s | Samsa rec/s |${withLatency ? ' Kafka p99 ms | Samsa p99 ms |' : ''}${repeated ? ' every run MB/s, Kafka; Samsa |' : ''}`,
+    `|---|---:|---:|---:|---:|---:|${withLatency ? '---:|---:|' : ''}${repeated ? '---|' : ''}`,
   ];
   for (const p of ps) {
     const k = ok(p.kafka);
@@ -81,7 +95,7 @@ function throughputTable(rows: ThroughputRow[], op: 'produce' | 'consume', gen: 
       f: (r: ThroughputRow) => number | undefined,
     ) => (r ? num(f(r)) : orig?.error ? 'failed' : '–');
     lines.push(
-      `| ${workloadLabel(p.w)} | ${cell(k, p.kafka, (r) => r.mbPerSec)} | ${cell(s, p.samsa, (r) => r.mbPerSec)} | ${fmtRatio(ratio(s?.mbPerSec, k?.mbPerSec))} | ${cell(k, p.kafka, (r) => r.recordsPerSec)} | ${cell(s, p.samsa, (r) => r.recordsPerSec)} |${withLatency ? ` ${cell(k, p.kafka, (r) => r.latency?.p99)} | ${cell(s, p.samsa, (r) => r.latency?.p99)} |` : ''}`,
+      `| ${workloadLabel(p.w)} | ${cell(k, p.kafka, (r) => r.mbPerSec)} | ${cell(s, p.samsa, (r) => r.mbPerSec)} | ${fmtRatio(ratio(s?.mbPerSec, k?.mbPerSec))} | ${cell(k, p.kafka, (r) => r.recordsPerSec)} | ${cell(s, p.samsa, (r) => r.recordsPerSec)} |${withLatency ? ` ${cell(k, p.kafka, (r) => r.latency?.p99)} | ${cell(s, p.samsa, (r) => r.latency?.p99)} |` : ''}${repeated ? ` ${p.runs.kafka.map(num).join(', ')}; ${p.runs.samsa.map(num).join(', ')} |` : ''}`,
     );
   }
   return lines;
@@ -123,8 +137,8 @@ const LATENCY_TITLES: Record<LatencyRow['test'], string> = {
 
 export function goals(r: BenchResults) {
   const out: { goal: string; target: string; result: string; met: boolean | undefined }[] = [];
-  const minRatio = (op: 'produce' | 'consume') => {
-    const rs = pairs(r.throughput, op, 'kafka-perf')
+  const minRatio = (op: 'produce' | 'consume', gen: string) => {
+    const rs = pairs(r.throughput, op, gen)
       .map((p) => ratio(ok(p.samsa)?.mbPerSec, ok(p.kafka)?.mbPerSec))
       .filter((x): x is number => x !== undefined);
     if (rs.length === 0) return undefined;
@@ -135,17 +149,26 @@ export function goals(r: BenchResults) {
       met: rs.filter((x) => x >= 1.2).length,
     };
   };
-  for (const op of ['produce', 'consume'] as const) {
-    const m = minRatio(op);
-    out.push({
-      goal: `${op} MB/s vs Kafka, every workload (Kafka's ${op === 'produce' ? 'ProducerPerformance' : 'ConsumerPerformance'})`,
-      target: '≥ 1.20×',
-      result: m
-        ? `min ${fmtRatio(m.min)}, median ${fmtRatio(m.med)}; ${m.met}/${m.n} workloads at ≥ 1.2×`
-        : 'not measured',
-      met: m ? m.min >= 1.2 : undefined,
-    });
-  }
+  const neutral: [string, (op: string) => string][] = [
+    [
+      'kafka-perf',
+      (op) => `Kafka's ${op === 'produce' ? 'ProducerPerformance' : 'ConsumerPerformance'}`,
+    ],
+    ['kcat', () => 'kcat, librdkafka'],
+  ];
+  for (const [gen, label] of neutral)
+    for (const op of ['produce', 'consume'] as const) {
+      const m = minRatio(op, gen);
+      if (!m && gen !== 'kafka-perf') continue;
+      out.push({
+        goal: `${op} MB/s vs Kafka, every workload (${label(op)})`,
+        target: '≥ 1.20×',
+        result: m
+          ? `min ${fmtRatio(m.min)}, median ${fmtRatio(m.med)}; ${m.met}/${m.n} workloads at ≥ 1.2×`
+          : 'not measured',
+        met: m ? m.min >= 1.2 : undefined,
+      });
+    }
   const lat = latencyPair(r.latency, 'produce-half-peak');
   const lr = ratio(lat.s?.latency.p99, lat.k?.latency.p99);
   out.push({

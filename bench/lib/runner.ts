@@ -175,17 +175,24 @@ export class Runner {
     }
   }
 
+  /** The whole matrix, then again (plan.repeats): a burst of someone else's work hits one pass. */
   async producePhase(): Promise<void> {
-    for (const w of this.s.plan.produce) {
-      for (const b of this.order())
-        await this.measure(
-          'produce',
-          this.s.java,
-          b,
-          w,
-          topicName('perf', w),
-          this.s.plan.records(w),
-        );
+    for (let run = 1; run <= this.s.plan.repeats; run++) {
+      for (const w of this.s.plan.produce) {
+        // Every pass writes a fresh topic, so each one appends to an empty log.
+        const topic = run === 1 ? topicName('perf', w) : `${topicName('perf', w)}-r${run}`;
+        for (const b of this.order()) {
+          const row = await this.measure(
+            'produce',
+            this.s.java,
+            b,
+            w,
+            topic,
+            this.s.plan.records(w),
+          );
+          row.run = run;
+        }
+      }
     }
   }
 
@@ -210,16 +217,19 @@ export class Runner {
           this.s.results.throughput.pop();
         }
       }
-      for (const b of this.order())
-        await this.measure('consume', this.s.java, b, w, topic, records, false);
-      for (const g of gens) {
+      for (const g of [this.s.java, ...gens]) {
         if (!g.supports('consume', w)) continue;
-        // Node clients read the first topic only, with fewer records: their cost per record is
-        // the client's, and one topic is enough to compare them.
-        const node = g.name.endsWith('-client');
+        // Node clients read the first topic only, once, with fewer records: their cost per
+        // record is the client's, and one topic is enough to compare them.
+        const node = g.name.endsWith('-client') || g.name === 'samsa-perf';
         if (node && !first) continue;
         const n = node ? Math.min(records, this.s.plan.clientRecords(w)) : records;
-        for (const b of this.order()) await this.measure('consume', g, b, w, topic, n, false);
+        for (let run = 1; run <= (node ? 1 : this.s.plan.repeats); run++) {
+          for (const b of this.order()) {
+            const row = await this.measure('consume', g, b, w, topic, n, false);
+            row.run = run;
+          }
+        }
       }
       first = false;
     }
@@ -230,9 +240,8 @@ export class Runner {
     for (const w of this.s.plan.clientProduce) {
       for (const g of gens) {
         if (!g.supports('produce', w)) continue;
-        const n = g.name.endsWith('-client')
-          ? this.s.plan.clientRecords(w)
-          : this.s.plan.records(w);
+        const node = g.name.endsWith('-client') || g.name === 'samsa-perf';
+        const n = node ? this.s.plan.clientRecords(w) : this.s.plan.records(w);
         for (const b of this.order())
           await this.measure('produce', g, b, w, topicName(g.name, w), n);
       }

@@ -31,6 +31,8 @@ export interface ThroughputRow {
   recordsPerSec: number;
   /** Payload MB/s (10^6 bytes), records/s x record size, the same formula for every tool. */
   mbPerSec: number;
+  /** Which pass over the workloads (1-based) when runs are repeated. */
+  run?: number;
   /** Send-to-acknowledgement latency in ms, where the tool reports it. */
   latency?: Latency;
   error?: string;

@@ -25,6 +25,8 @@ import type {
   TopicPartitionErrors,
 } from './types.js';
 
+type PartitionError = { partitionIndex: number; errorCode: number };
+
 function validateCommit(
   s: GroupShard,
   r: OffsetCommitInput,
@@ -73,32 +75,44 @@ export function commitOffsets(
       if (member) rescheduleHeartbeat(s, group, member);
     }
   }
-  const response = r.topics.map((t) => {
+  // As Kafka's response builder: one entry per topic name (first appearance), the partitions
+  // refused for an unknown topic or partition first, then the others in request order.
+  const byTopic = new Map<string, { unknown: PartitionError[]; rest: PartitionError[] }>();
+  for (const t of r.topics) {
     const topic = s.topics.byName(t.name);
-    return {
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        const errorCode = (code: number) => ({ partitionIndex: p.partitionIndex, errorCode: code });
-        if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.numPartitions) {
-          return errorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        }
-        if (error) return errorCode(error.code);
-        const metadata = p.committedMetadata ?? '';
-        if (metadata.length > s.config.offsetMetadataMaxBytes)
-          return errorCode(ErrorCode.OFFSET_METADATA_TOO_LARGE);
-        records.push(
-          offsetCommitRecord(r.groupId, t.name, p.partitionIndex, {
-            offset: p.committedOffset,
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata,
-            commitTimestamp: now,
-            expireTimestamp,
-          }),
-        );
-        return errorCode(0);
-      }),
-    };
-  });
+    let entry = byTopic.get(t.name);
+    if (!entry) byTopic.set(t.name, (entry = { unknown: [], rest: [] }));
+    for (const p of t.partitions) {
+      const answer = (code: number) => ({ partitionIndex: p.partitionIndex, errorCode: code });
+      if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.numPartitions) {
+        entry.unknown.push(answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        continue;
+      }
+      if (error) {
+        entry.rest.push(answer(error.code));
+        continue;
+      }
+      const metadata = p.committedMetadata ?? '';
+      if (metadata.length > s.config.offsetMetadataMaxBytes) {
+        entry.rest.push(answer(ErrorCode.OFFSET_METADATA_TOO_LARGE));
+        continue;
+      }
+      records.push(
+        offsetCommitRecord(r.groupId, t.name, p.partitionIndex, {
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata,
+          commitTimestamp: now,
+          expireTimestamp,
+        }),
+      );
+      entry.rest.push(answer(0));
+    }
+  }
+  const response = [...byTopic].map(([name, e]) => ({
+    name,
+    partitions: [...e.unknown, ...e.rest],
+  }));
   return result(response, records);
 }
 

@@ -132,8 +132,8 @@ test('unknown topics/partitions and oversized metadata fail per partition', asyn
   assert.deepEqual(
     r.topics.flatMap((t) => t.partitions.map((p) => p.errorCode)),
     [
-      ErrorCode.OFFSET_METADATA_TOO_LARGE,
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.OFFSET_METADATA_TOO_LARGE,
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     ],
   );

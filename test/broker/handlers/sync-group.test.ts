@@ -38,11 +38,21 @@ test('errors: unknown group or member, stale generation, wrong protocol (v5)', a
       generationId: j.generationId,
       memberId: j.memberId,
       groupInstanceId: null,
-      protocolType: null,
-      protocolName: null,
+      protocolType: 'consumer',
+      protocolName: 'range',
       assignments: [],
       ...over,
     });
+  assert.equal(
+    (await sync({ protocolName: null })).errorCode,
+    ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+    'mandatory from v5',
+  );
+  assert.equal(
+    (await sync({ protocolType: null, protocolName: null }, 4)).errorCode,
+    0,
+    'optional before v5',
+  );
   assert.equal((await sync({ groupId: '' })).errorCode, ErrorCode.INVALID_GROUP_ID);
   assert.equal((await sync({ groupId: 'nobody' })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   assert.equal((await sync({ memberId: 'who' })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);

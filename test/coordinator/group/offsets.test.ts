@@ -136,6 +136,37 @@ describe('offsets: commit', () => {
     ]);
   });
 
+  test('answers are grouped by topic, unknown partitions first, as Kafka does', () => {
+    const h = harness();
+    h.topics.add('orders', 1);
+    const p = (partitionIndex: number) => ({
+      partitionIndex,
+      committedOffset: 1,
+      committedLeaderEpoch: -1,
+      committedMetadata: null,
+    });
+    const r = commit(h, {
+      topics: [
+        { name: 'orders', partitions: [p(0)] },
+        { name: 'nope', partitions: [p(0)] },
+        { name: 'orders', partitions: [p(9)] },
+      ],
+    });
+    assert.deepEqual(
+      r.map((t) => [t.name, t.partitions.map((x) => [x.partitionIndex, x.errorCode])]),
+      [
+        [
+          'orders',
+          [
+            [9, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+            [0, 0],
+          ],
+        ],
+        ['nope', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+      ],
+    );
+  });
+
   test('unknown topics and partitions, and metadata over offset.metadata.max.bytes, fail per partition', () => {
     const h = harness({ offsetMetadataMaxBytes: 4 });
     h.topics.add('orders', 1);
@@ -178,9 +209,9 @@ describe('offsets: commit', () => {
       ],
     });
     assert.deepEqual(codes(r), [
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       0,
       ErrorCode.OFFSET_METADATA_TOO_LARGE,
-      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     ]);
   });

@@ -362,13 +362,16 @@ export function samsaPerf(cliEntry: string, repoDir: string): LoadGenerator {
             '65536',
             '--linger-ms',
             '5',
+            '--partitions',
+            String(w.partitions),
           ]
         : [cliEntry, 'perf', op, ...common];
     ctx.record(shellLine('node', args).replace(repoDir, '.'));
     const r = await run(process.execPath, args, { cwd: repoDir, timeoutMs: 600_000 });
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    if (r.code !== 0 || !line.startsWith('{')) fail(`samsa perf ${op}`, r);
-    const j = JSON.parse(line) as SamsaPerfJson;
+    // --json prints one (pretty-printed) object: everything from the first brace on.
+    const text = r.stdout.slice(Math.max(0, r.stdout.indexOf('{')));
+    if (r.code !== 0 || !text.startsWith('{')) fail(`samsa perf ${op}`, r);
+    const j = JSON.parse(text) as SamsaPerfJson;
     if (j.records < records)
       throw new Error(`samsa perf ${op} did ${j.records} of ${records} records`);
     const l = j.latencyMs;

@@ -6,6 +6,7 @@ import {
   FindCoordinatorApi,
   type FindCoordinatorResponse,
 } from '../../protocol/messages/find-coordinator.js';
+import { liveBrokers } from '../admin-support.js';
 import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
 
@@ -33,8 +34,8 @@ function lookup(broker: Broker, keyType: number, key: string): Lookup {
   if (keyType !== GROUP) return none(ErrorCode.INVALID_REQUEST);
   const found = broker.groupCoordinator.findGroupCoordinator(key);
   if (found.errorCode !== 0) return none(found.errorCode);
-  // Other brokers' endpoints come with cluster mode; until then only this broker leads.
-  const endpoint = found.nodeId === broker.nodeId ? broker.advertised[0] : undefined;
+  // The leader of the group's partition, as Metadata shows it; not live: not available.
+  const endpoint = liveBrokers(broker).find((b) => b.nodeId === found.nodeId);
   if (!endpoint) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   return { errorCode: 0, nodeId: found.nodeId, host: endpoint.host, port: endpoint.port };
 }

@@ -120,22 +120,21 @@ export interface BrokerNode {
 }
 
 /**
- * The live brokers as clients should reach them. Only this broker's endpoints are known until
- * cluster mode adds registrations, and Kafka answers with the endpoint of the listener the
- * request came in on, which handlers do not see yet: the first advertised endpoint it is.
+ * The live brokers as clients should reach them: the registered brokers with their endpoint of
+ * the listener this broker advertises first (Kafka answers with the endpoint of the listener the
+ * request came in on, which handlers do not see yet), this broker's own from its settings.
  */
 export function liveBrokers(broker: Broker): BrokerNode[] {
   const endpoint = broker.advertised[0]!;
-  return broker
-    .liveBrokerIds()
-    .filter((id) => id === broker.nodeId)
-    .map((nodeId) => ({
-      nodeId,
-      host: endpoint.host,
-      port: endpoint.port,
-      // broker.rack is coming with cluster mode; null (Kafka's "no rack") until it is set.
-      rack: broker.config.raw('broker.rack'),
-    }));
+  const rack = broker.config.raw('broker.rack');
+  return broker.liveBrokerIds().flatMap((nodeId): BrokerNode[] => {
+    if (nodeId === broker.nodeId) {
+      return [{ nodeId, host: endpoint.host, port: endpoint.port, rack }];
+    }
+    const r = broker.membership?.broker(nodeId);
+    const e = r?.endpoints.find((x) => x.listenerName === endpoint.listenerName) ?? r?.endpoints[0];
+    return r && e ? [{ nodeId, host: e.host, port: e.port, rack: r.rack }] : [];
+  });
 }
 
 /**

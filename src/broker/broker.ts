@@ -4,8 +4,15 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { LocalMetadataStore } from '../cluster/local-metadata-store.js';
-import type { MetadataStore } from '../cluster/metadata-store.js';
+import { Controller } from '../cluster/controller.js';
+import { ControllerElection } from '../cluster/controller-election.js';
+import { BrokerMembership, ensureClusterId } from '../cluster/membership.js';
+import {
+  type MetadataStore,
+  openMetadataStore,
+  parseMetadataStoreSetting,
+} from '../cluster/metadata-store.js';
+import { ReplicaFetcherManager } from '../cluster/replica-fetcher.js';
 import { ReplicaManager } from '../cluster/replica-manager.js';
 import { TopicRegistry } from '../cluster/topic-registry.js';
 import { groupCoordinatorConfig } from '../coordinator/group/config.js';
@@ -39,6 +46,13 @@ export class Broker {
   readonly logManager: LogManager;
   readonly replicaManager: ReplicaManager;
   readonly groupCoordinator: GroupCoordinator;
+  /** This broker's registration and the live set; set once registered (start()). */
+  membership: BrokerMembership | undefined;
+  controllerElection: ControllerElection | undefined;
+  private controller: Controller | undefined;
+  private replicaFetchers: ReplicaFetcherManager | undefined;
+  /** metadata.store is etcd: several brokers share the metadata. */
+  readonly clusterMode: boolean;
   private readonly servers: Server[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
@@ -50,12 +64,15 @@ export class Broker {
     log: Logger,
     store: MetadataStore,
     topics: TopicRegistry,
+    clusterId: string,
+    clusterMode: boolean,
   ) {
     this.config = config;
     this.router = router;
     this.log = log;
     this.nodeId = config.nodeId;
-    this.clusterId = loadOrCreateClusterId(config);
+    this.clusterId = clusterId;
+    this.clusterMode = clusterMode;
     this.metadataStore = store;
     this.topics = topics;
     const defaults = brokerDefaultLogConfig(config);
@@ -68,8 +85,17 @@ export class Broker {
       retentionCheckIntervalMs: config.long('log.retention.check.interval.ms'),
       producerIdExpirationMs: config.int('producer.id.expiration.ms'),
     });
-    this.replicaManager = new ReplicaManager(this.nodeId, topics, this.logManager, (t) =>
-      topicLogConfig(defaults, t.configs),
+    const clusterLog = log.child('cluster');
+    this.replicaManager = new ReplicaManager(
+      this.nodeId,
+      topics,
+      this.logManager,
+      (t) => topicLogConfig(defaults, t.configs),
+      {
+        replicaLagTimeMaxMs: config.long('replica.lag.time.max.ms'),
+        fenceStartupLeadership: clusterMode,
+        logger: { info: (m) => clusterLog.info(m), warn: (m) => clusterLog.warn(m) },
+      },
     );
     this.logManager.startSchedulers();
     this.groupCoordinator = new GroupCoordinator({
@@ -82,9 +108,15 @@ export class Broker {
     });
   }
 
-  /** The broker's ids for topic creation: just this one until cluster mode. */
+  /** Registered brokers (this one always: a broker answering requests is alive to itself). */
   liveBrokerIds(): number[] {
-    return [this.nodeId];
+    const ids = this.membership?.liveBrokerIds() ?? [];
+    return ids.includes(this.nodeId) ? ids : [...ids, this.nodeId].sort((a, b) => a - b);
+  }
+
+  /** The controller as known here, -1 while unknown (Kafka's answer then). */
+  get controllerId(): number {
+    return this.controllerElection?.controllerId ?? -1;
   }
 
   static async start(
@@ -94,11 +126,37 @@ export class Broker {
     const log = options.log ?? createLogger();
     const router = new Router(options.handlers ?? (await loadHandlers()));
     mkdirSync(config.dataDir, { recursive: true });
-    const store = LocalMetadataStore.inDataDir(config.dataDir);
-    const topics = await TopicRegistry.load(store);
-    const broker = new Broker(config, router, log, store, topics);
+    let clusterMode: boolean;
+    try {
+      clusterMode =
+        parseMetadataStoreSetting(config.raw('metadata.store') ?? 'local') !== undefined;
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+    const storeLog = log.child('metadata-store');
+    const store = await openMetadataStore({
+      setting: config.raw('metadata.store') ?? 'local',
+      dataDir: config.dataDir,
+      prefix: config.raw('metadata.store.prefix') ?? '/samsa',
+      requestTimeoutMs: config.int('metadata.store.request.timeout.ms'),
+      connectTimeoutMs: config.int('metadata.store.connection.timeout.ms'),
+      logger: { info: (m) => storeLog.info(m), warn: (m) => storeLog.warn(m) },
+    });
+    let broker: Broker;
+    try {
+      // One cluster id for every broker sharing the store; the data dir must agree with it.
+      const local = loadOrCreateClusterId(config, clusterMode);
+      const clusterId = clusterMode ? await ensureClusterId(store, local) : local;
+      if (clusterMode) checkOrWriteClusterId(config, clusterId);
+      const topics = await TopicRegistry.load(store);
+      broker = new Broker(config, router, log, store, topics, clusterId, clusterMode);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
     try {
       await broker.listen();
+      await broker.joinCluster();
     } catch (err) {
       await broker.stop();
       throw err;
@@ -107,6 +165,95 @@ export class Broker {
       `Samsa broker ${broker.nodeId} ready on ${broker.advertised.map((e) => `${e.host}:${e.port}`).join(', ')} (cluster ${broker.clusterId}, data in ${config.dataDir})`,
     );
     return broker;
+  }
+
+  /**
+   * Registers this broker (membership), campaigns for controller, runs the controller's duties
+   * while elected, and starts following the leaders of partitions held here. On one node the
+   * same code runs against the local store: the broker is its own controller at once.
+   */
+  private async joinCluster(): Promise<void> {
+    const clusterLog = this.log.child('cluster');
+    const logger = {
+      info: (m: string) => clusterLog.info(m),
+      warn: (m: string) => clusterLog.warn(m),
+    };
+    const sessionTimeoutMs = this.config.int('broker.session.timeout.ms');
+    this.membership = await BrokerMembership.register({
+      store: this.metadataStore,
+      brokerId: this.nodeId,
+      rack: this.config.raw('broker.rack') ?? null,
+      endpoints: this.advertised.map((e) => ({ ...e, securityProtocol: 'PLAINTEXT' })),
+      sessionTimeoutMs,
+      logger,
+    });
+    const election = ControllerElection.start({
+      store: this.metadataStore,
+      membership: this.membership,
+      logger,
+    });
+    this.controllerElection = election;
+    this.controller = new Controller({
+      topics: this.topics,
+      membership: this.membership,
+      election,
+      uncleanLeaderElection: (t) =>
+        t.configs['unclean.leader.election.enable'] !== undefined
+          ? t.configs['unclean.leader.election.enable'] === 'true'
+          : this.config.bool('unclean.leader.election.enable'),
+      logger,
+    });
+    // Clients are told the controller from the first answer on: wait (briefly) until it is known.
+    await new Promise<void>((resolve) => {
+      if (election.controllerId !== undefined) return resolve();
+      const timer = setTimeout(done, sessionTimeoutMs);
+      const off = election.onChange((s) => {
+        if (s.controllerId !== undefined) done();
+      });
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+    if (!this.clusterMode) return;
+    const membership = this.membership;
+    this.replicaFetchers = new ReplicaFetcherManager({
+      nodeId: this.nodeId,
+      replicaManager: this.replicaManager,
+      endpointOf: (id) => {
+        const r = membership.broker(id);
+        const e =
+          r?.endpoints.find((x) => x.listenerName === this.advertised[0]?.listenerName) ??
+          r?.endpoints[0];
+        return e && { host: e.host, port: e.port };
+      },
+      logger,
+      maxWaitMs: this.config.int('replica.fetch.wait.max.ms'),
+      partitionMaxBytes: this.config.int('replica.fetch.max.bytes'),
+    });
+    membership.onChange((e) => {
+      if (e.type !== 'sessionLost') this.replicaFetchers?.update();
+    });
+    this.replicaManager.startIsrMaintenance();
+    void this.reclaimLeadership();
+  }
+
+  /** Partitions led before a restart are led again under a new epoch (retried until settled). */
+  private async reclaimLeadership(): Promise<void> {
+    while (!this.stopping) {
+      await this.replicaManager.reclaimLeadership();
+      const pending = this.replicaManager
+        .allPartitions()
+        .some(
+          (p) =>
+            p.staleLeaderEpoch !== undefined &&
+            p.staleLeaderEpoch === p.leaderEpoch &&
+            p.assignment.leader === this.nodeId,
+        );
+      if (!pending) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 
   private async listen(): Promise<void> {
@@ -164,6 +311,13 @@ export class Broker {
     this.stopping ??= (async () => {
       for (const s of this.servers) s.close();
       for (const c of this.connections) c.close('broker shutting down', 'debug');
+      // Controlled shutdown: stop following, hand the controller role over, and deregister so
+      // the controller moves this broker's leaderships away now rather than after a session
+      // timeout.
+      this.replicaFetchers?.close();
+      await this.controller?.close();
+      await this.controllerElection?.close();
+      await this.membership?.close();
       this.groupCoordinator.close();
       this.replicaManager.close();
       this.topics.close();
@@ -178,7 +332,23 @@ export class Broker {
   }
 }
 
-function loadOrCreateClusterId(config: BrokerConfig): string {
+/** In cluster mode the store's cluster id wins; a data dir of another cluster is refused. */
+function checkOrWriteClusterId(config: BrokerConfig, clusterId: string): void {
+  const path = join(config.dataDir, 'meta.properties');
+  const m = existsSync(path) ? /^cluster\.id=(.*)$/m.exec(readFileSync(path, 'utf8')) : null;
+  const stored = m?.[1]?.trim();
+  if (stored === clusterId) return;
+  if (stored) {
+    throw new ConfigError(
+      `The data in ${config.dataDir} belongs to cluster ${stored}, but the metadata store (metadata.store) holds cluster ${clusterId}`,
+    );
+  }
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, `version=1\ncluster.id=${clusterId}\nnode.id=${config.nodeId}\n`);
+  renameSync(tmp, path);
+}
+
+function loadOrCreateClusterId(config: BrokerConfig, clusterMode = false): string {
   const configured = config.raw('cluster.id');
   const path = join(config.dataDir, 'meta.properties');
   if (existsSync(path)) {
@@ -194,6 +364,8 @@ function loadOrCreateClusterId(config: BrokerConfig): string {
     }
   }
   const id = configured ?? randomUuid();
+  // In cluster mode this is only a proposal: the store may already hold the cluster's id.
+  if (clusterMode) return id;
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `version=1\ncluster.id=${id}\nnode.id=${config.nodeId}\n`);
   renameSync(tmp, path);

@@ -16,6 +16,8 @@ export interface DelayedFetchPartition {
   /** Where the read stopped: the fetch offset's position in its segment. */
   readonly fetchOffsetMetadata: LogOffsetMetadata;
   readonly maxBytes: number;
+  /** A follower's fetch waits for the log end offset, not the high watermark. */
+  readonly followerFetch?: boolean;
 }
 
 export type DelayedFetchOutcome = 'satisfied' | 'expired' | 'aborted';
@@ -63,7 +65,9 @@ class DelayedFetch {
       const { partition } = p;
       const current = this.replicaManager.partition(partition.topic, partition.partition);
       if (current !== partition || !current.isLeader) return true;
-      const end = current.log.offsetMetadata(current.highWatermark);
+      const end = current.log.offsetMetadata(
+        p.followerFetch ? current.logEndOffset : current.highWatermark,
+      );
       if (!end) return true;
       const from = p.fetchOffsetMetadata;
       if (end.messageOffset === from.messageOffset) continue;

@@ -352,7 +352,9 @@ export class ReplicaManager {
       return;
     }
     if (p.highWatermark < w.offset) return;
-    const enough = p.assignment.isr.length >= p.log.config.minInsyncReplicas;
+    // Kafka's effective min ISR: never more than the replicas there are.
+    const minIsr = Math.min(p.log.config.minInsyncReplicas, p.assignment.replicas.length);
+    const enough = p.assignment.isr.length >= minIsr;
     this.finishWaiter(w, enough ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
   }
 

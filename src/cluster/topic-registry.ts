@@ -4,7 +4,7 @@
 // its watch, so a change made anywhere reaches every broker the same way.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
-import type { MetadataStore, WatchEvent } from './metadata-store.js';
+import { type Fence, FencedError, type MetadataStore, type WatchEvent } from './metadata-store.js';
 
 export interface PartitionAssignment {
   partition: number;
@@ -226,9 +226,11 @@ export class TopicRegistry {
   }
 
   /** Writes a changed topic (e.g. a new leader or ISR), failing if it changed meanwhile. */
-  async update(topic: TopicMetadata): Promise<void> {
+  async update(topic: TopicMetadata, options: { fence?: Fence } = {}): Promise<void> {
     const expected = this.revisions.get(topic.name) ?? 0;
-    const revision = await this.store.compareAndSwap(PREFIX + topic.name, expected, topic);
+    const revision = await this.store.compareAndSwap(PREFIX + topic.name, expected, topic, {
+      fence: options.fence,
+    });
     if (revision === undefined) {
       throw new KafkaError(
         ErrorCode.NOT_CONTROLLER,
@@ -236,6 +238,39 @@ export class TopicRegistry {
       );
     }
     this.apply(topic, revision);
+  }
+
+  /**
+   * Changes one partition's leader/epoch/ISR as `change` decides from its current state
+   * (undefined: no change). False when there was nothing to do or the topic changed first (the
+   * watch then brings the newer state; callers decide again from it).
+   */
+  async updatePartition(
+    name: string,
+    partition: number,
+    change: (current: PartitionAssignment) => PartitionAssignment | undefined,
+    options: { fence?: Fence } = {},
+  ): Promise<boolean> {
+    const topic = this.byName.get(name);
+    const current = topic?.partitions[partition];
+    if (!topic || !current) return false;
+    const next = change(current);
+    if (!next) return false;
+    const partitions = [...topic.partitions];
+    partitions[partition] = next;
+    try {
+      await this.update({ ...topic, partitions }, options);
+      return true;
+    } catch (err) {
+      if (
+        err instanceof KafkaError &&
+        !(err instanceof FencedError) &&
+        err.code === ErrorCode.NOT_CONTROLLER
+      ) {
+        return false;
+      }
+      throw err;
+    }
   }
 
   private require(name: string): TopicMetadata {

@@ -51,7 +51,7 @@ export default defineHandler({
       errorMessage: null,
       endpointType: BROKER_ENDPOINT,
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: broker.controllerId,
       brokers: liveBrokers(broker).map((b) => ({
         brokerId: b.nodeId,
         host: b.host,

@@ -13,8 +13,8 @@
 // - a lastFetchedEpoch (v12+) that the log does not continue answers a diverging epoch;
 // - v13+ names topics by id: an unknown id answers UNKNOWN_TOPIC_ID;
 // - sessions (fetch-sessions.ts) decide which partitions are read and which answered.
-// Fetches from replicas (replica id >= 0) are answered like a consumer's for now; cluster mode
-// will read them up to the log end offset and track the follower's position here.
+// A fetch from a replica of the partition (replica id >= 0, cluster mode) reads up to the log end
+// offset, and its fetch offset tells the leader the follower's position (ISR, high watermark).
 import type { Partition } from '../../cluster/replica-manager.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import {
@@ -53,7 +53,8 @@ export function fetchSessionCache(broker: Broker): FetchSessionCache {
 
 interface FetchParams {
   version: number;
-  isFollower: boolean;
+  /** The fetching replica's broker id; -1 for consumers. */
+  replicaId: number;
   readCommitted: boolean;
   maxBytes: number;
 }
@@ -112,6 +113,13 @@ function readPartition(
     if (params.version >= 13 && state.topicId !== partition.topicId) {
       return { state, data: errorData(index, ErrorCode.INCONSISTENT_TOPIC_ID, params.version) };
     }
+    const isFollower =
+      params.replicaId >= 0 &&
+      params.replicaId !== broker.nodeId &&
+      partition.assignment.replicas.includes(params.replicaId);
+    if (isFollower) {
+      broker.replicaManager.recordFollowerFetch(partition, params.replicaId, state.fetchOffset);
+    }
     const highWatermark = partition.highWatermark;
     const logStartOffset = partition.logStartOffset;
     const plog = partition.log;
@@ -132,7 +140,7 @@ function readPartition(
         return { state, data };
       }
     }
-    const maxOffset = params.isFollower ? partition.logEndOffset : highWatermark;
+    const maxOffset = isFollower ? partition.logEndOffset : highWatermark;
     const read = plog.read(state.fetchOffset, Math.min(state.maxBytes, limitBytes), {
       maxOffset,
       minOneBatch: minOneMessage,
@@ -142,6 +150,7 @@ function readPartition(
       partition,
       fetchOffsetMetadata: read.fetchOffsetMetadata as LogOffsetMetadata,
       maxBytes: state.maxBytes,
+      followerFetch: isFollower,
     };
     return { state, data, delayed };
   } catch (err) {
@@ -293,8 +302,7 @@ export default defineHandler({
       version >= 15 ? (request.replicaState?.replicaId ?? -1) : (request.replicaId ?? -1);
     const params: FetchParams = {
       version,
-      // The seam for cluster mode: a follower (replicaId >= 0) is answered as a consumer for now.
-      isFollower: false,
+      replicaId,
       readCommitted: request.isolationLevel === READ_COMMITTED,
       maxBytes: request.maxBytes ?? INT32_MAX,
     };

@@ -92,7 +92,7 @@ export default defineHandler({
         rack: b.rack,
       })),
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: broker.controllerId,
       topics,
       clusterAuthorizedOperations: clusterOps
         ? CLUSTER_AUTHORIZED_OPERATIONS

@@ -12,6 +12,8 @@
 // hands out a transactional producer id and no transactional batch can be valid.
 // acks=0 gets no answer; if any partition failed, the connection is closed instead, which is
 // how Kafka tells such a producer to refresh its metadata.
+// acks=-1 on a replicated partition answers once the high watermark passes the batch (every
+// in-sync replica has it), or with the replica manager's error after the request's timeout.
 
 import type { Partition } from '../../cluster/replica-manager.js';
 import { INTERNAL_TOPICS } from '../../cluster/topic-registry.js';
@@ -94,6 +96,7 @@ function produceToPartition(
   index: number,
   records: Buffer | null,
   ctx: RequestContext,
+  waits: Promise<void>[],
 ): PartitionResponse {
   const { replicaManager } = ctx.broker;
   const version = ctx.header.apiVersion;
@@ -158,7 +161,7 @@ function produceToPartition(
       }
     }
     const result = replicaManager.appendRecordsToLeader(partition, records!, acks);
-    return {
+    const response: PartitionResponse = {
       index,
       errorCode: ErrorCode.NONE,
       baseOffset: BigInt(result.baseOffset),
@@ -167,6 +170,20 @@ function produceToPartition(
       recordErrors: [],
       errorMessage: null,
     };
+    const committed = partition.highWatermark > result.lastOffset;
+    if (acks === -1 && !committed) {
+      const p = partition;
+      waits.push(
+        replicaManager
+          .waitForCommit(p, result.lastOffset + 1, request.timeoutMs)
+          .then((errorCode) => {
+            if (errorCode === ErrorCode.NONE) return;
+            response.errorCode = errorCode;
+            response.errorMessage = `${topic}-${index}: offsets ${result.baseOffset}-${result.lastOffset} not replicated to the ISR`;
+          }),
+      );
+    }
+    return response;
   } catch (err) {
     const f = partitionFailure(err, ctx.log, `Produce to ${topic}-${index}`);
     if (REFUSED_INPUT.has(f.code)) logRefusal(ctx, topic, index, f.message);
@@ -239,7 +256,8 @@ export default defineHandler({
   api: ProduceApi,
   minVersion: 0,
   maxVersion: 11,
-  handle(request, ctx): ProduceResponse | typeof NO_RESPONSE {
+  handle(request, ctx): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
+    const waits: Promise<void>[] = [];
     const unauthorizedTransactional = !request.transactionalId && hasTransactionalRecords(request);
     const responses = request.topicData.map((topic) => ({
       name: topic.name,
@@ -250,7 +268,7 @@ export default defineHandler({
               ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
               'transactional records need a transactional id',
             )
-          : produceToPartition(request, topic.name, p.index, p.records, ctx),
+          : produceToPartition(request, topic.name, p.index, p.records, ctx, waits),
       ),
     }));
     if (request.acks === 0) {
@@ -267,6 +285,8 @@ export default defineHandler({
       }
       return NO_RESPONSE;
     }
-    return { responses, throttleTimeMs: 0 };
+    const response = { responses, throttleTimeMs: 0 };
+    if (waits.length === 0) return response;
+    return Promise.all(waits).then(() => response);
   },
 });

@@ -1,0 +1,139 @@
+// The controller's duties, run by whichever broker holds the controller election: when a broker
+// leaves (its session lease ended, or it shut down and deregistered), each partition it led gets
+// a new leader from the live part of its ISR under a bumped leader epoch, and departed brokers
+// leave ISRs; a partition with no live ISR member stays leaderless (leader -1) until one comes
+// back, unless unclean.leader.election.enable allows a live replica outside the ISR.
+//
+// Every write is a compare-and-swap on the topic's revision fenced by the controller's election
+// key, so a controller that lost its election cannot overwrite its successor. A write that loses
+// a race is not retried blindly: the topic watch brings the newer state and the controller
+// decides again from it (it re-checks on every topic or broker change, and every few seconds).
+import type { ControllerElection } from './controller-election.js';
+import type { BrokerMembership } from './membership.js';
+import type { StoreLogger } from './metadata-store.js';
+import type { PartitionAssignment, TopicMetadata, TopicRegistry } from './topic-registry.js';
+
+export interface ControllerOptions {
+  topics: TopicRegistry;
+  membership: BrokerMembership;
+  election: ControllerElection;
+  /** unclean.leader.election.enable of a topic (its override, else the broker default). */
+  uncleanLeaderElection: (topic: TopicMetadata) => boolean;
+  logger: StoreLogger;
+  /** Safety net for missed changes. Default 3000. */
+  recheckIntervalMs?: number;
+}
+
+/**
+ * What the controller writes for a partition given the live brokers, or undefined when nothing
+ * changes. Pure, so that the election rules are tested without a store.
+ */
+export function electLeader(
+  a: PartitionAssignment,
+  live: ReadonlySet<number>,
+  unclean: boolean,
+): PartitionAssignment | undefined {
+  const liveIsr = a.isr.filter((r) => live.has(r));
+  if (a.leader >= 0 && live.has(a.leader)) {
+    // A dead follower leaves the ISR at once rather than after replica.lag.time.max.ms.
+    if (liveIsr.length === a.isr.length) return undefined;
+    return { ...a, isr: liveIsr };
+  }
+  const clean = a.replicas.find((r) => liveIsr.includes(r));
+  if (clean !== undefined) {
+    return { ...a, leader: clean, leaderEpoch: a.leaderEpoch + 1, isr: liveIsr };
+  }
+  const anyLive = unclean ? a.replicas.find((r) => live.has(r)) : undefined;
+  if (anyLive !== undefined) {
+    return { ...a, leader: anyLive, leaderEpoch: a.leaderEpoch + 1, isr: [anyLive] };
+  }
+  // Offline: keep the ISR (its last members are the only clean candidates when they return).
+  if (a.leader === -1) return undefined;
+  return { ...a, leader: -1, leaderEpoch: a.leaderEpoch + 1 };
+}
+
+export class Controller {
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.unsubscribe.push(
+      o.election.onChange((state) => {
+        if (state.isController) this.schedule();
+      }),
+      o.membership.onChange((e) => {
+        if (e.type === 'brokerLeft' || e.type === 'brokerJoined') this.schedule();
+      }),
+      o.topics.onChange(() => this.schedule()),
+    );
+    this.timer = setInterval(() => this.schedule(), o.recheckIntervalMs ?? 3000);
+    this.timer.unref();
+    this.schedule();
+  }
+
+  /** Waits for a pass in progress; no more passes after this. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const u of this.unsubscribe) u();
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.closed || !this.o.election.isController) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.reconcile()
+      .catch((err: Error) => this.o.logger.warn(`controller: ${err.message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+  }
+
+  private async reconcile(): Promise<void> {
+    const live = new Set(this.o.membership.liveBrokerIds());
+    for (const topic of this.o.topics.topics()) {
+      for (const a of topic.partitions) {
+        const fence = this.o.election.fence;
+        if (this.closed || !fence) return;
+        const unclean = this.o.uncleanLeaderElection(topic);
+        const decided = electLeader(a, live, unclean);
+        if (!decided) continue;
+        const done = await this.o.topics.updatePartition(
+          topic.name,
+          a.partition,
+          (current) => electLeader(current, live, unclean),
+          { fence },
+        );
+        if (!done) continue;
+        const cur = this.o.topics.topic(topic.name)?.partitions[a.partition];
+        if (!cur) continue;
+        const what = `${topic.name}-${a.partition}`;
+        if (cur.leader !== a.leader) {
+          const how =
+            cur.leader === -1
+              ? 'offline: no live replica in the ISR'
+              : a.isr.includes(cur.leader)
+                ? 'elected from the ISR'
+                : 'UNCLEAN election outside the ISR';
+          this.o.logger.info(
+            `controller: ${what} leader ${a.leader} -> ${cur.leader} at epoch ${cur.leaderEpoch} (${how}), ISR [${cur.isr.join(',')}]`,
+          );
+        } else {
+          this.o.logger.info(
+            `controller: ${what} ISR [${a.isr.join(',')}] -> [${cur.isr.join(',')}]`,
+          );
+        }
+      }
+    }
+  }
+}

@@ -187,6 +187,10 @@ export class Broker {
       sessionTimeoutMs,
       logger,
     });
+    const membership = this.membership;
+    // Racks only count when every live broker has one (Kafka refuses a mix unless told otherwise;
+    // Samsa then places replicas ignoring racks).
+    this.topics.rackOf = (id) => membership.broker(id)?.rack;
     const election = ControllerElection.start({
       store: this.metadataStore,
       membership: this.membership,
@@ -217,7 +221,6 @@ export class Broker {
       }
     });
     if (!this.clusterMode) return;
-    const membership = this.membership;
     this.replicaFetchers = new ReplicaFetcherManager({
       nodeId: this.nodeId,
       replicaManager: this.replicaManager,
@@ -233,7 +236,9 @@ export class Broker {
       partitionMaxBytes: this.config.int('replica.fetch.max.bytes'),
     });
     membership.onChange((e) => {
-      if (e.type !== 'sessionLost') this.replicaFetchers?.update();
+      if (e.type === 'sessionLost') this.replicaManager.fenceLeadership();
+      else if (e.type === 'sessionRestored') void this.reclaimLeadership();
+      else this.replicaFetchers?.update();
     });
     this.replicaManager.startIsrMaintenance();
     void this.reclaimLeadership();

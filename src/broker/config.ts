@@ -280,7 +280,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     name: 'broker.rack',
     kind: 'string',
     default: null,
-    doc: 'Rack of this broker, in its registration and reported to clients (placement does not use it yet).',
+    doc: 'Rack of this broker: reported to clients; replicas of new partitions are spread over racks.',
   },
   {
     name: 'replica.lag.time.max.ms',

@@ -149,6 +149,19 @@ export class ReplicaManager {
   }
 
   /**
+   * This broker's session ended: others may already lead its partitions, so it stops leading
+   * replicated ones (acks=all waits fail, fetches are refused) until it is re-elected or
+   * reclaims them under a newer epoch (reclaimLeadership, once registered again).
+   */
+  fenceLeadership(): void {
+    for (const p of this.partitions.values()) {
+      if (!p.isReplicated || p.assignment.leader !== this.nodeId) continue;
+      p.staleLeaderEpoch = p.leaderEpoch;
+      this.leadershipChanged(p);
+    }
+  }
+
+  /**
    * Partitions this broker led before it restarted: leads them again under a newer epoch if
    * nobody moved them meanwhile (compare-and-swap on the topic). Call once registered.
    */

@@ -53,6 +53,8 @@ export class TopicRegistry {
   private readonly revisions = new Map<string, number>();
   private readonly listeners = new Set<(change: TopicChange) => void>();
   private unwatch: (() => void) | undefined;
+  /** broker.rack of a broker, for placement; set by the broker once it follows membership. */
+  rackOf: (brokerId: number) => string | null | undefined = () => undefined;
 
   private constructor(private readonly store: MetadataStore) {}
 
@@ -145,7 +147,7 @@ export class TopicRegistry {
           `replication factor ${replicationFactor} is larger than the ${brokers.length} available broker(s)`,
         );
       }
-      partitions = assignPartitions(0, numPartitions, replicationFactor, brokers);
+      partitions = assignPartitions(0, numPartitions, replicationFactor, brokers, this.rackOf);
     }
     const topic: TopicMetadata = {
       name,
@@ -211,6 +213,7 @@ export class TopicRegistry {
         totalCount - current,
         Math.min(rf, brokers.length),
         brokers,
+        this.rackOf,
       );
     }
     const updated: TopicMetadata = { ...topic, partitions: [...topic.partitions, ...added] };
@@ -350,14 +353,23 @@ function partitionOn(partition: number, replicas: readonly number[]): PartitionA
   };
 }
 
-/** Round-robin replica placement starting after the previous partitions' leaders. */
+/**
+ * Round-robin replica placement starting after the previous partitions' leaders. When brokers
+ * have racks, they are taken in rack-alternating order (first broker of each rack, then the
+ * second of each, ...) as Kafka's rack-aware assignment does, so a partition's consecutive
+ * replicas land in different racks whenever there are as many racks as replicas.
+ */
 function assignPartitions(
   first: number,
   count: number,
   replicationFactor: number,
   brokers: number[],
+  rackOf: (brokerId: number) => string | null | undefined = () => undefined,
 ): PartitionAssignment[] {
-  const sorted = [...brokers].sort((a, b) => a - b);
+  const sorted = rackAlternating(
+    [...brokers].sort((a, b) => a - b),
+    rackOf,
+  );
   const out: PartitionAssignment[] = [];
   for (let i = 0; i < count; i++) {
     const p = first + i;
@@ -366,6 +378,30 @@ function assignPartitions(
       (_, r) => sorted[(p + r) % sorted.length]!,
     );
     out.push({ partition: p, replicas, leader: replicas[0]!, leaderEpoch: 0, isr: [...replicas] });
+  }
+  return out;
+}
+
+/** Brokers ordered rack by rack in turn; unchanged when no broker has a rack. */
+export function rackAlternating(
+  sorted: readonly number[],
+  rackOf: (brokerId: number) => string | null | undefined,
+): number[] {
+  const byRack = new Map<string, number[]>();
+  for (const b of sorted) {
+    const rack = rackOf(b);
+    if (rack == null) return [...sorted];
+    let list = byRack.get(rack);
+    if (!list) byRack.set(rack, (list = []));
+    list.push(b);
+  }
+  const racks = [...byRack.keys()].sort();
+  const out: number[] = [];
+  for (let i = 0; out.length < sorted.length; i++) {
+    for (const r of racks) {
+      const b = byRack.get(r)![i];
+      if (b !== undefined) out.push(b);
+    }
   }
   return out;
 }

@@ -1,47 +1,69 @@
-// Produce throughput of the Samsa client against KafkaJS 2.2.4, same broker, same run.
+// Produce and consume throughput of the Samsa client against KafkaJS 2.2.4 and
+// @platformatic/kafka, same broker, same run.
 //
-//   node --import tsx bench/client-bench.ts                   # starts Apache Kafka (tools/capture/kafka-broker.sh)
+//   node --import tsx bench/client-bench.ts                    # starts Apache Kafka (tools/capture/kafka-broker.sh)
+//   node --import tsx bench/client-bench.ts --broker samsa     # starts a Samsa broker process instead
 //   node --import tsx bench/client-bench.ts --bootstrap 127.0.0.1:9092   # an already running broker
+//   options: --repeat N (default 5; the median is reported), --quick (a tenth of the records)
+// Needs Node >= 22 (@platformatic/kafka 2.x does); on a Node 20 machine, e.g.
+//   ~/.cache/samsa/node24/node_modules/.bin/node --import tsx bench/client-bench.ts
 //
-// Two ways of driving a producer, each with 100 B and 1 KiB values, acks=all, no compression,
-// one partition per run (a fresh topic each time):
+// Produce, acks=all, no compression, one partition, a fresh topic per run, each client with its
+// defaults otherwise (Samsa: idempotent, lingerMs 5, here batchSize 64 KiB; KafkaJS and
+// platformatic: not idempotent, one request per send()):
 // - batched: send() calls of 100 messages each, up to 8 in flight (how KafkaJS is usually driven);
 // - single: one message per send(), up to 1000 sends in flight (the client has to batch itself).
-// Figures are messages/s and MB/s of values, from the first send to the last acknowledgement.
-import { execFileSync } from 'node:child_process';
+// Consume: every client reads the same pre-filled one-partition topic from the earliest offset,
+// handing out every message (eachBatch for Samsa and KafkaJS, the message stream for platformatic),
+// timed from the first message to the last; once with Kafka's default fetch sizes for all
+// (1 MiB per partition), once with each client's own defaults (platformatic's: 50 MB per fetch
+// with no per-partition cap, so a one-partition backlog comes in far fewer round trips).
+// Figures are messages/s and MB/s (10^6 bytes) of values.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  Consumer as PlatformaticConsumer,
+  Producer as PlatformaticProducer,
+} from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { Samsa } from '../src/client/index.js';
 
+type Mode = 'batched' | 'single';
+type Fetch = 'same' | 'defaults';
+const MiB = 1024 * 1024;
 interface Driver {
   name: string;
   /** Sends `count` messages of `value` to `topic` and resolves when all are acknowledged. */
-  run(topic: string, value: Buffer, count: number, mode: Mode): Promise<void>;
+  produce(topic: string, value: Buffer, count: number, mode: Mode): Promise<void>;
+  /**
+   * Reads `count` messages of `topic` from the start: ms from the first to the last, value bytes.
+   * `fetch` 'same' gives every client Kafka's default fetch sizes (1 MiB per partition, 50 MiB
+   * per request); 'defaults' leaves each client's own.
+   */
+  consume(topic: string, count: number, fetch: Fetch): Promise<{ ms: number; bytes: number }>;
   close(): Promise<void>;
 }
-type Mode = 'batched' | 'single';
 
 const BATCH = 100;
 const BATCHED_IN_FLIGHT = 8;
 const SINGLE_IN_FLIGHT = 1000;
 
-/** Keeps up to `window` calls of `send(i)` running until `count` items were sent. */
+/** Keeps up to `window` calls of `send(n)` running until `count` messages were sent. */
 async function pump(
   count: number,
   step: number,
   window: number,
-  send: (from: number, n: number) => Promise<unknown>,
+  send: (n: number) => Promise<unknown>,
 ) {
   let next = 0;
   let failed: unknown;
   const workers = Array.from({ length: window }, async () => {
     while (next < count && failed === undefined) {
-      const from = next;
-      const n = Math.min(step, count - from);
+      const n = Math.min(step, count - next);
       next += n;
-      await send(from, n).catch((err) => {
+      await send(n).catch((err) => {
         failed = err;
       });
     }
@@ -50,22 +72,64 @@ async function pump(
   if (failed !== undefined) throw failed;
 }
 
+/** Counts messages until `want`, noting when the first and the last arrived. */
+function counter(want: number) {
+  let n = 0;
+  let bytes = 0;
+  let first = 0;
+  let last = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
+  return {
+    finished,
+    add(count: number, b: number) {
+      if (n === 0) first = performance.now();
+      n += count;
+      bytes += b;
+      if (n >= want && last === 0) {
+        last = performance.now();
+        done();
+      }
+    },
+    result: () => ({ ms: last - first, bytes }),
+  };
+}
+
 function samsaDriver(bootstrap: string): Driver {
   const samsa = new Samsa({ brokers: [bootstrap], clientId: 'bench-samsa', logger: 'error' });
   const producer = samsa.producer({ lingerMs: 5, batchSize: 64 * 1024 });
   return {
     name: 'samsa',
-    async run(topic, value, count, mode) {
+    async produce(topic, value, count, mode) {
       await producer.connect();
       const messages = Array.from({ length: BATCH }, () => ({ value }));
       if (mode === 'batched') {
-        await pump(count, BATCH, BATCHED_IN_FLIGHT, (_, n) =>
-          producer.send({ topic, messages: messages.slice(0, n) }),
+        await pump(count, BATCH, BATCHED_IN_FLIGHT, (n) =>
+          producer.send({ topic, messages: n === BATCH ? messages : messages.slice(0, n) }),
         );
       } else {
         const one = [{ value }];
         await pump(count, 1, SINGLE_IN_FLIGHT, () => producer.send({ topic, messages: one }));
       }
+    },
+    async consume(topic, count, fetch) {
+      const consumer = samsa.consumer(
+        fetch === 'same' ? { maxPartitionBytes: MiB, maxBytes: 50 * MiB } : {},
+      );
+      const k = counter(count);
+      await consumer.assign([{ topic, partition: 0, offset: 'earliest' }]);
+      void k.finished.then(() => consumer.stop());
+      await consumer.run({
+        eachBatch: ({ batch }) => {
+          let bytes = 0;
+          for (const m of batch.messages) bytes += m.value?.length ?? 0;
+          k.add(batch.messages.length, bytes);
+        },
+      });
+      await consumer.close();
+      return k.result();
     },
     close: () => producer.close(),
   };
@@ -81,15 +145,19 @@ function kafkajsDriver(bootstrap: string): Driver {
   let connected = false;
   return {
     name: 'kafkajs',
-    async run(topic, value, count, mode) {
+    async produce(topic, value, count, mode) {
       if (!connected) {
         await producer.connect();
         connected = true;
       }
       const messages = Array.from({ length: BATCH }, () => ({ value }));
       if (mode === 'batched') {
-        await pump(count, BATCH, BATCHED_IN_FLIGHT, (_, n) =>
-          producer.send({ topic, acks: -1, messages: messages.slice(0, n) }),
+        await pump(count, BATCH, BATCHED_IN_FLIGHT, (n) =>
+          producer.send({
+            topic,
+            acks: -1,
+            messages: n === BATCH ? messages : messages.slice(0, n),
+          }),
         );
       } else {
         const one = [{ value }];
@@ -98,7 +166,73 @@ function kafkajsDriver(bootstrap: string): Driver {
         );
       }
     },
-    close: () => producer.disconnect(),
+    async consume(topic, count, fetch) {
+      const consumer = kafka.consumer({
+        groupId: `bench-kafkajs-${topic}-${Date.now()}`,
+        ...(fetch === 'same' ? { maxBytesPerPartition: MiB, maxBytes: 50 * MiB } : {}),
+      });
+      const k = counter(count);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          let bytes = 0;
+          for (const m of batch.messages) bytes += m.value?.length ?? 0;
+          k.add(batch.messages.length, bytes);
+        },
+      });
+      await k.finished;
+      await consumer.disconnect();
+      return k.result();
+    },
+    async close() {
+      if (connected) await producer.disconnect();
+    },
+  };
+}
+
+function platformaticDriver(bootstrap: string): Driver {
+  const producer = new PlatformaticProducer({
+    clientId: 'bench-platformatic',
+    bootstrapBrokers: [bootstrap],
+    acks: -1,
+    autocreateTopics: false,
+  });
+  return {
+    name: 'platformatic',
+    async produce(topic, value, count, mode) {
+      const messages = Array.from({ length: BATCH }, () => ({ topic, value }));
+      if (mode === 'batched') {
+        await pump(count, BATCH, BATCHED_IN_FLIGHT, (n) =>
+          producer.send({ messages: n === BATCH ? messages : messages.slice(0, n) }),
+        );
+      } else {
+        const one = [{ topic, value }];
+        await pump(count, 1, SINGLE_IN_FLIGHT, () => producer.send({ messages: one }));
+      }
+    },
+    async consume(topic, count, fetch) {
+      const consumer = new PlatformaticConsumer({
+        clientId: 'bench-platformatic',
+        groupId: `bench-platformatic-${topic}-${Date.now()}`,
+        bootstrapBrokers: [bootstrap],
+        ...(fetch === 'same' ? { maxBytesPerPartition: MiB, maxBytes: 50 * MiB } : {}),
+      });
+      const k = counter(count);
+      const stream = await consumer.consume({
+        topics: [topic],
+        mode: 'earliest',
+        autocommit: false,
+      });
+      const failed = new Promise<never>((_, reject) => stream.on('error', reject));
+      stream.on('data', (m: { value?: Buffer }) => k.add(1, m.value?.length ?? 0));
+      await Promise.race([k.finished, failed]);
+      await stream.close();
+      await consumer.close(true);
+      return k.result();
+    },
+    close: () => producer.close(),
   };
 }
 
@@ -108,62 +242,190 @@ async function createTopic(samsa: Samsa, topic: string): Promise<void> {
   await admin.close();
 }
 
-async function main() {
-  const arg = process.argv.indexOf('--bootstrap');
-  let bootstrap = arg > 0 ? process.argv[arg + 1]! : process.env.SAMSA_BENCH_BOOTSTRAP;
-  let stop: (() => void) | undefined;
-  if (!bootstrap) {
+/** Starts the broker asked for; returns its bootstrap address and how to stop it. */
+async function startBroker(kind: string): Promise<{ bootstrap: string; stop: () => void }> {
+  const runDir = mkdtempSync(join(tmpdir(), `samsa-bench-${kind}-`));
+  if (kind === 'kafka') {
     const script = join(import.meta.dirname, '../tools/capture/kafka-broker.sh');
-    const runDir = mkdtempSync(join(tmpdir(), 'samsa-bench-kafka-'));
-    const env = { ...process.env, KAFKA_RUN_DIR: runDir };
+    // Consumer groups of KafkaJS and platformatic would otherwise wait 3 s at every join.
+    const env = {
+      ...process.env,
+      KAFKA_RUN_DIR: runDir,
+      KAFKA_EXTRA_PROPS: 'group.initial.rebalance.delay.ms=0',
+    };
     const port = execFileSync(script, ['start'], { env, encoding: 'utf8' })
       .trim()
       .split('\n')
       .pop();
-    bootstrap = `127.0.0.1:${port}`;
-    stop = () => {
-      execFileSync(script, ['stop'], { env, stdio: 'ignore' });
-      rmSync(runDir, { recursive: true, force: true });
+    return {
+      bootstrap: `127.0.0.1:${port}`,
+      stop: () => {
+        execFileSync(script, ['stop'], { env, stdio: 'ignore' });
+        rmSync(runDir, { recursive: true, force: true });
+      },
     };
+  }
+  if (kind !== 'samsa') throw new Error(`--broker must be kafka or samsa, not ${kind}`);
+  // A separate process, as in production: the broker's work does not share this event loop.
+  const main = join(import.meta.dirname, '../src/cli/main.ts');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      main,
+      'broker',
+      '--override',
+      `log.dirs=${runDir}`,
+      '--override',
+      'listeners=PLAINTEXT://127.0.0.1:0',
+      '--override',
+      'group.initial.rebalance.delay.ms=0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SAMSA_LOG_LEVEL: 'info' } },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    let log = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      log += c;
+      const m = /ready on [^\s,]+:(\d+)/.exec(log);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(`samsa broker exited:\n${log}`)));
+  });
+  return {
+    bootstrap: `127.0.0.1:${port}`,
+    stop: () => {
+      child.kill('SIGKILL');
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+async function main() {
+  if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+    // @platformatic/kafka 2.x needs Node >= 22 (Promise.withResolvers); all three clients run
+    // in one runtime so that none is favoured by it.
+    console.error(
+      `client-bench: @platformatic/kafka 2.x needs Node >= 22, this is ${process.version}`,
+    );
+    process.exit(2);
+  }
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const repeat = Number(arg('--repeat') ?? 5);
+  const scale = process.argv.includes('--quick') ? 0.1 : 1;
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  let bootstrap = arg('--bootstrap') ?? process.env.SAMSA_BENCH_BOOTSTRAP;
+  let stop: (() => void) | undefined;
+  const brokerKind = bootstrap ? 'given' : (arg('--broker') ?? 'kafka');
+  if (!bootstrap) {
+    const b = await startBroker(brokerKind);
+    bootstrap = b.bootstrap;
+    stop = b.stop;
     process.on('exit', () => stop?.());
   }
+  console.error(
+    `broker: ${brokerKind} at ${bootstrap}; node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model}); repeat ${repeat}`,
+  );
   const admin = new Samsa({ brokers: [bootstrap], logger: 'error' });
-  const drivers = [samsaDriver(bootstrap), kafkajsDriver(bootstrap)];
-  const cases: { mode: Mode; size: number; count: number }[] = [
-    { mode: 'batched', size: 100, count: 200_000 },
-    { mode: 'batched', size: 1024, count: 60_000 },
-    { mode: 'single', size: 100, count: 30_000 },
-    { mode: 'single', size: 1024, count: 20_000 },
+  const drivers = [samsaDriver(bootstrap), kafkajsDriver(bootstrap), platformaticDriver(bootstrap)];
+  const n = (x: number) => Math.max(1000, Math.round(x * scale));
+  const produceCases: { mode: Mode; size: number; count: number }[] = [
+    { mode: 'batched', size: 100, count: n(1_000_000) },
+    { mode: 'batched', size: 1024, count: n(200_000) },
+    { mode: 'single', size: 100, count: n(30_000) },
+    { mode: 'single', size: 1024, count: n(20_000) },
   ];
-  console.log(`| mode | value | client | messages | msg/s | MB/s |`);
-  console.log(`|---|---|---|---|---|---|`);
+  const consumeCases = [
+    { size: 100, count: n(2_000_000) },
+    { size: 1024, count: n(500_000) },
+  ];
+  /** One row per case and client: msg/s of each repetition. */
+  const results: {
+    op: string;
+    mode: string;
+    size: number;
+    client: string;
+    count: number;
+    rates: number[];
+  }[] = [];
+  const row = (op: string, mode: string, size: number, client: string, count: number) => {
+    let r = results.find(
+      (x) => x.op === op && x.mode === mode && x.size === size && x.client === client,
+    );
+    if (!r) results.push((r = { op, mode, size, client, count, rates: [] }));
+    return r;
+  };
   try {
-    // Warm both clients (connections, JIT) on a throwaway topic.
+    // Fill the consume topics once (every client then reads the same bytes).
+    for (const c of consumeCases) {
+      const topic = `bench-consume-${c.size}-${Date.now()}`;
+      await createTopic(admin, topic);
+      await drivers[0]!.produce(topic, Buffer.alloc(c.size, 0x62), c.count, 'batched');
+      Object.assign(c, { topic });
+    }
+    // Warm every client (connections, JIT) on a throwaway topic.
     for (const d of drivers) {
       const topic = `bench-warm-${d.name}-${Date.now()}`;
       await createTopic(admin, topic);
-      await d.run(topic, Buffer.alloc(100), 5_000, 'batched');
+      await d.produce(topic, Buffer.alloc(100), 5_000, 'batched');
+      await d.consume(topic, 5_000, 'same');
     }
-    for (const c of cases) {
-      const value = Buffer.alloc(c.size, 0x61);
-      for (const d of drivers) {
-        const topic = `bench-${d.name}-${c.mode}-${c.size}-${Date.now()}`;
-        await createTopic(admin, topic);
-        const start = process.hrtime.bigint();
-        await d.run(topic, value, c.count, c.mode);
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        const rate = c.count / seconds;
-        const mb = (rate * c.size) / 1e6;
-        console.log(
-          `| ${c.mode} | ${c.size} B | ${d.name} | ${c.count} | ${Math.round(rate)} | ${mb.toFixed(1)} |`,
-        );
+    for (let rep = 0; rep < repeat; rep++) {
+      // Rotate the order so that a noisy neighbour's burst does not always hit the same client.
+      const order = drivers.map((_, i) => drivers[(i + rep) % drivers.length]!);
+      for (const c of produceCases) {
+        const value = Buffer.alloc(c.size, 0x61);
+        for (const d of order) {
+          const topic = `bench-${d.name}-${c.mode}-${c.size}-${Date.now()}`;
+          await createTopic(admin, topic);
+          const start = performance.now();
+          await d.produce(topic, value, c.count, c.mode);
+          const rate = c.count / ((performance.now() - start) / 1000);
+          row('produce', c.mode, c.size, d.name, c.count).rates.push(rate);
+          console.error(`produce ${c.mode} ${c.size} B ${d.name}: ${Math.round(rate)} msg/s`);
+        }
+      }
+      for (const c of consumeCases as { size: number; count: number; topic: string }[]) {
+        for (const fetch of ['same', 'defaults'] as const) {
+          const mode = fetch === 'same' ? 'fetch 1 MiB' : 'own defaults';
+          for (const d of order) {
+            const { ms } = await d.consume(c.topic, c.count, fetch);
+            const rate = c.count / (ms / 1000);
+            row('consume', mode, c.size, d.name, c.count).rates.push(rate);
+            console.error(`consume ${mode} ${c.size} B ${d.name}: ${Math.round(rate)} msg/s`);
+          }
+        }
       }
     }
   } finally {
-    for (const d of drivers) await d.close();
+    for (const d of drivers) await d.close().catch(() => undefined);
     stop?.();
     stop = undefined;
   }
+  console.log(
+    `| op | mode | value | client | messages | msg/s (median of ${repeat}) | MB/s | samsa ÷ this |`,
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const rate = median(r.rates);
+    const samsaRate = median(row(r.op, r.mode, r.size, 'samsa', r.count).rates);
+    const ratio = r.client === 'samsa' ? '' : `${(samsaRate / rate).toFixed(2)}×`;
+    console.log(
+      `| ${r.op} | ${r.mode} | ${r.size} B | ${r.client} | ${r.count} | ${Math.round(rate)} | ${((rate * r.size) / 1e6).toFixed(1)} | ${ratio} |`,
+    );
+  }
+  console.log(
+    `\nall repetitions (msg/s): ${JSON.stringify(results.map((r) => [r.op, r.mode, r.size, r.client, r.rates.map(Math.round)]))}`,
+  );
 }
 
 await main();

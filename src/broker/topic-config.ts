@@ -19,6 +19,10 @@ export const BROKER_SYNONYMS: Readonly<Record<string, string>> = {
   'message.timestamp.type': 'log.message.timestamp.type',
   'max.message.bytes': 'message.max.bytes',
   'min.insync.replicas': 'min.insync.replicas',
+  'min.cleanable.dirty.ratio': 'log.cleaner.min.cleanable.ratio',
+  'delete.retention.ms': 'log.cleaner.delete.retention.ms',
+  'min.compaction.lag.ms': 'log.cleaner.min.compaction.lag.ms',
+  'max.compaction.lag.ms': 'log.cleaner.max.compaction.lag.ms',
 };
 
 /**

@@ -77,12 +77,8 @@ export const IGNORED_KAFKA_SETTINGS: readonly [string, string][] = [
     'Broker-wide defaults of topic settings Samsa does not take from the broker: set them per topic.',
   ],
   [
-    'log.cleaner.enable, log.cleaner.threads, log.cleaner.min.cleanable.ratio, log.cleaner.delete.retention.ms, log.cleaner.min.compaction.lag.ms, log.cleaner.max.compaction.lag.ms',
-    'Cleaner tuning: compaction follows each topic’s own settings.',
-  ],
-  [
-    'auto.leader.rebalance.enable, unclean.leader.election.enable, replica.lag.time.max.ms, controlled.shutdown.enable',
-    'Replication tuning for clusters.',
+    'auto.leader.rebalance.enable, controlled.shutdown.enable',
+    'Leadership is moved by the controller when brokers come and go; there is no periodic preferred-leader rebalance yet.',
   ],
   [
     'transaction.state.log.replication.factor, transaction.state.log.min.isr, share.coordinator.state.topic.replication.factor, share.coordinator.state.topic.min.isr',

@@ -211,9 +211,9 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   {
     name: 'offsets.topic.replication.factor',
     kind: 'int',
-    default: '1',
+    default: '3',
     min: 1,
-    doc: 'Replication factor of __consumer_offsets.',
+    doc: 'Replication factor of __consumer_offsets, capped by the number of live brokers when it is created.',
   },
   {
     name: 'group.initial.rebalance.delay.ms',

@@ -314,11 +314,17 @@ export class Broker {
   /** Graceful stop: refuse new connections, close existing ones, flush and close logs. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.clusterMode && this.membership) {
+        const moved = await this.replicaManager
+          .moveLeadershipAway(new Set(this.membership.liveBrokerIds()))
+          .catch(() => 0);
+        if (moved > 0) this.log.info(`moved leadership of ${moved} partition(s) to other brokers`);
+      }
       for (const s of this.servers) s.close();
       for (const c of this.connections) c.close('broker shutting down', 'debug');
-      // Controlled shutdown: stop following, hand the controller role over, and deregister so
-      // the controller moves this broker's leaderships away now rather than after a session
-      // timeout.
+      // Controlled shutdown (leaderships were moved above): stop following, hand the controller
+      // role over, and deregister so the controller handles whatever could not move now rather
+      // than after a session timeout.
       this.replicaFetchers?.close();
       await this.controller?.close();
       await this.controllerElection?.close();

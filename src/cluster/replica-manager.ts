@@ -149,6 +149,34 @@ export class ReplicaManager {
   }
 
   /**
+   * Controlled shutdown: each replicated partition led here moves to its first other live ISR
+   * member under a newer epoch (compare-and-swap; the ISR members have every committed record),
+   * so clients and followers switch over before this broker stops serving. Returns how many
+   * moved.
+   */
+  async moveLeadershipAway(live: ReadonlySet<number>): Promise<number> {
+    let moved = 0;
+    for (const p of [...this.partitions.values()]) {
+      if (!p.isReplicated || !p.isLeader) continue;
+      const epoch = p.leaderEpoch;
+      const done = await this.topics
+        .updatePartition(p.topic, p.partition, (a) => {
+          const next = a.replicas.find(
+            (r) => r !== this.nodeId && a.isr.includes(r) && live.has(r),
+          );
+          if (a.leader !== this.nodeId || a.leaderEpoch !== epoch || next === undefined) {
+            return undefined;
+          }
+          const isr = a.isr.filter((r) => r !== this.nodeId);
+          return { ...a, leader: next, leaderEpoch: epoch + 1, isr };
+        })
+        .catch(() => false);
+      if (done) moved++;
+    }
+    return moved;
+  }
+
+  /**
    * This broker's session ended: others may already lead its partitions, so it stops leading
    * replicated ones (acks=all waits fail, fetches are refused) until it is re-elected or
    * reclaims them under a newer epoch (reclaimLeadership, once registered again).

@@ -28,8 +28,10 @@ import { EtcdServer, etcdSkipReason } from './etcd-server.js';
 const skip = etcdSkipReason();
 const IDS = [1, 2, 3];
 const TOPIC = 'replicated';
-const KILL_CYCLES = Number(process.env.SAMSA_KILL_CYCLES ?? 10);
+const KILL_CYCLES = Number(process.env.SAMSA_KILL_CYCLES ?? 12);
 const RECORDS_PER_CYCLE = 20;
+/** Of the cycles, how many end with SIGTERM rather than SIGKILL. */
+const GRACEFUL_CYCLES = 2;
 
 interface Node {
   id: number;
@@ -209,7 +211,7 @@ describe('a 3-broker cluster on etcd', { skip }, () => {
     assert.equal(new Set(controllers.map((m) => m.controllerId)).size, 1);
   });
 
-  test('acks=all with RF=3 loses nothing while the leader is killed and restarted', async () => {
+  test('acks=all with RF=3 loses nothing while the leader is killed (or stopped) and restarted', async () => {
     const created = await withConnection(nodes.get(1)!.port, (c) =>
       c.send(
         CreateTopicsApi,
@@ -354,7 +356,8 @@ describe('a 3-broker cluster on etcd', { skip }, () => {
           60_000,
         );
         const victim = nodes.get(state.leader)!;
-        await victim.proc!.kill('SIGKILL');
+        // The last cycles stop the leader gracefully (controlled shutdown) instead.
+        await victim.proc!.kill(cycle >= KILL_CYCLES - GRACEFUL_CYCLES ? 'SIGTERM' : 'SIGKILL');
         pastLogs += victim.proc!.output();
         await start(victim);
       }
@@ -388,9 +391,10 @@ describe('a 3-broker cluster on etcd', { skip }, () => {
     const all = pastLogs + [...nodes.values()].map((n) => n.proc!.output()).join('');
     const count = (re: RegExp) => all.match(re)?.length ?? 0;
     process.stderr.write(
-      `# ${acked.size} acknowledged records over ${KILL_CYCLES} leader kills; refused attempts by error code: ${JSON.stringify(Object.fromEntries(errors))}; ${count(/elected from the ISR/g)} leader elections, ${count(/truncating from/g)} follower truncations, ${count(/ISR is now/g)} ISR changes by leaders\n`,
+      `# ${acked.size} acknowledged records over ${KILL_CYCLES} leader kills; refused attempts by error code: ${JSON.stringify(Object.fromEntries(errors))}; ${count(/elected from the ISR/g)} leader elections, ${count(/truncating from/g)} follower truncations, ${count(/ISR is now/g)} ISR changes by leaders, ${count(/moved leadership of/g)} controlled shutdowns moving leadership\n`,
     );
     assert.equal(count(/UNCLEAN election/g), 0);
+    assert.ok(count(/moved leadership of 1 partition/g) >= Math.min(GRACEFUL_CYCLES, KILL_CYCLES));
   });
 
   test('a leader returning with records its successor never had truncates them', async () => {

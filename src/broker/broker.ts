@@ -84,6 +84,19 @@ export class Broker {
       logger: { info: (m) => storageLog.info(m), warn: (m) => storageLog.warn(m) },
       retentionCheckIntervalMs: config.long('log.retention.check.interval.ms'),
       producerIdExpirationMs: config.int('producer.id.expiration.ms'),
+      // Retention and compaction must not pass what consumers may see: the replica manager's
+      // high watermark, which in a cluster trails the log end until followers catch up.
+      highWatermarkOf: (tp) =>
+        this.replicaManager?.partition(tp.topic, tp.partition)?.highWatermark,
+      cleaner: {
+        enable: config.bool('log.cleaner.enable'),
+        threads: config.int('log.cleaner.threads'),
+        dedupeBufferSize: config.long('log.cleaner.dedupe.buffer.size'),
+        ioBufferSize: config.int('log.cleaner.io.buffer.size'),
+        ioBufferLoadFactor: Number(config.raw('log.cleaner.io.buffer.load.factor')),
+        ioMaxBytesPerSecond: Number(config.raw('log.cleaner.io.max.bytes.per.second')),
+        backoffMs: config.long('log.cleaner.backoff.ms'),
+      },
     });
     const clusterLog = log.child('cluster');
     this.replicaManager = new ReplicaManager(
@@ -152,6 +165,9 @@ export class Broker {
       broker = new Broker(config, router, log, store, topics, clusterId, clusterMode);
     } catch (err) {
       await store.close();
+      // Settings checked by the rooms that use them (cleaner, group coordinator) throw a
+      // RangeError naming the setting; to an operator that is a configuration error.
+      if (err instanceof RangeError) throw new ConfigError(err.message);
       throw err;
     }
     try {

@@ -109,6 +109,12 @@ export async function runProduce(args: string[]): Promise<number> {
     retry: CLI_RETRY,
   });
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  // Node 24 throws on pause()/resume() of a closed interface, and sends still in flight when
+  // stdin ends would otherwise resume it.
+  let inputClosed = false;
+  rl.once('close', () => {
+    inputClosed = true;
+  });
   const stats = new Map<number, { first: number; last: number; records: number }>();
   const inFlight = new Set<Promise<void>>();
   let chunk: Message[] = [];
@@ -143,10 +149,10 @@ export async function runProduce(args: string[]): Promise<number> {
       .then(noteSent, fail)
       .finally(() => {
         inFlight.delete(p);
-        if (inFlight.size < MAX_IN_FLIGHT) rl.resume();
+        if (inFlight.size < MAX_IN_FLIGHT && !inputClosed) rl.resume();
       });
     inFlight.add(p);
-    if (inFlight.size >= MAX_IN_FLIGHT) rl.pause();
+    if (inFlight.size >= MAX_IN_FLIGHT && !inputClosed) rl.pause();
   };
   rl.on('line', (line) => {
     lineNumber++;

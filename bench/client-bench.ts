@@ -4,7 +4,8 @@
 //   node --import tsx bench/client-bench.ts                    # starts Apache Kafka (tools/capture/kafka-broker.sh)
 //   node --import tsx bench/client-bench.ts --broker samsa     # starts a Samsa broker process instead
 //   node --import tsx bench/client-bench.ts --bootstrap 127.0.0.1:9092   # an already running broker
-//   options: --repeat N (default 5; the median is reported), --quick (a tenth of the records)
+//   options: --repeat N (default 5; the median is reported), --quick (a tenth of the records),
+//   --consume-only (skip the produce cases)
 // Needs Node >= 22 (@platformatic/kafka 2.x does); on a Node 20 machine, e.g.
 //   ~/.cache/samsa/node24/node_modules/.bin/node --import tsx bench/client-bench.ts
 //
@@ -322,6 +323,7 @@ async function main() {
   };
   const repeat = Number(arg('--repeat') ?? 5);
   const scale = process.argv.includes('--quick') ? 0.1 : 1;
+  const consumeOnly = process.argv.includes('--consume-only');
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   let bootstrap = arg('--bootstrap') ?? process.env.SAMSA_BENCH_BOOTSTRAP;
   let stop: (() => void) | undefined;
@@ -382,7 +384,7 @@ async function main() {
     for (let rep = 0; rep < repeat; rep++) {
       // Rotate the order so that a noisy neighbour's burst does not always hit the same client.
       const order = drivers.map((_, i) => drivers[(i + rep) % drivers.length]!);
-      for (const c of produceCases) {
+      for (const c of consumeOnly ? [] : produceCases) {
         const value = Buffer.alloc(c.size, 0x61);
         for (const d of order) {
           const topic = `bench-${d.name}-${c.mode}-${c.size}-${Date.now()}`;

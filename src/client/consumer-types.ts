@@ -21,6 +21,12 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> extends G
   maxBytes?: number;
   /** Upper bound per partition in one Fetch answer. Default 1 MiB. */
   maxPartitionBytes?: number;
+  /**
+   * Prefetch budget per partition: the next Fetch goes out while the application reads earlier
+   * answers, as long as less than this is buffered (all partitions together: maxBytes).
+   * Default 3 × maxPartitionBytes.
+   */
+  maxBufferedBytes?: number;
   requestTimeoutMs?: number;
   retry?: RetryOptions;
   keyDeserializer?: Deserializer<K>;

@@ -11,6 +11,7 @@ import type {
   RunOptions,
 } from './consumer-types.js';
 import { ClientClosedError, DeserializationError } from './errors.js';
+import type { FetchedRecord } from './fetched-records.js';
 import { Fetcher, type FetcherOptions, type PartitionFetchState, tpKey } from './fetcher.js';
 import { GroupMember, type TopicPartition } from './group.js';
 import { listOffsets, OffsetSpec } from './list-offsets.js';
@@ -26,6 +27,14 @@ export type {
   RunOptions,
 } from './consumer-types.js';
 export type { TopicPartition } from './group.js';
+
+/** The fetched record becomes the message: its key and value replaced by the deserialized ones. */
+function withPayload<K, V>(r: FetchedRecord, key: K, value: V): ConsumerMessage<K, V> {
+  const m = r as unknown as ConsumerMessage<K, V>;
+  m.key = key;
+  m.value = value;
+  return m;
+}
 
 export class Consumer<K = Buffer | null, V = Buffer | null>
   implements AsyncIterable<ConsumerMessage<K, V>>
@@ -59,6 +68,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
       minBytes: options.minBytes ?? 1,
       maxBytes: options.maxBytes ?? 50 * 1024 * 1024,
       maxPartitionBytes: options.maxPartitionBytes ?? 1024 * 1024,
+      maxBufferedBytes: options.maxBufferedBytes ?? 3 * (options.maxPartitionBytes ?? 1024 * 1024),
       readCommitted: this.readCommitted,
       autoOffsetReset,
       requestTimeoutMs,
@@ -165,12 +175,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
     this.signal();
   }
 
-  /** Stops fetching these partitions until resume(). */
+  /** Stops fetching these partitions until resume(); what was prefetched for them is dropped. */
   pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) {
-      const s = this.fetcher.get(tp.topic, tp.partition);
-      if (s) s.paused = true;
-    }
+    for (const tp of partitions) this.fetcher.get(tp.topic, tp.partition)?.pause();
+    this.fetcher.pruneReady();
   }
 
   /** Fetches paused partitions again. */
@@ -293,7 +301,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
         throw new DeserializationError(s.topic, s.partition, r.offset, { cause: err });
       }
       s.position = r.offset + 1;
-      return { topic: s.topic, partition: s.partition, ...r, key, value };
+      return withPayload<K, V>(r, key, value);
     }
   }
 
@@ -314,7 +322,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
           this.fetcher.pruneReady();
           throw new DeserializationError(s.topic, s.partition, r.offset, { cause: err });
         }
-        messages.push({ topic: s.topic, partition: s.partition, ...r, key, value });
+        messages.push(withPayload<K, V>(r, key, value));
       }
       this.exhausted(s);
       if (messages.length === 0) continue;
@@ -358,7 +366,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
 
   /** The partition's oldest answer is consumed: move to the next partition (round robin). */
   private exhausted(s: PartitionFetchState): void {
-    const done = s.buffered.shift()!;
+    const done = s.shiftBuffered()!;
     if (s.buffered.length === 0 && s.position !== undefined)
       s.position = Math.max(s.position, done.nextFetchOffset);
     const i = this.fetcher.ready.indexOf(s);

@@ -19,8 +19,13 @@ import { ControlRecordType, decodeControlRecordKey } from '../protocol/records/c
 import { readLegacyMessageSet } from '../protocol/records/legacy.js';
 import { type RecordHeader, readRecords } from '../protocol/records/record.js';
 
-/** A record as fetched, before the application's deserializers. */
+/**
+ * A record as fetched, before the application's deserializers. It already has the shape of a
+ * ConsumerMessage, so the consumer hands the same object out (one allocation per record).
+ */
 export interface FetchedRecord {
+  topic: string;
+  partition: number;
   offset: number;
   timestamp: number;
   timestampType: 'CreateTime' | 'LogAppendTime';
@@ -63,6 +68,8 @@ export class FetchedRecords {
   readonly nextFetchOffset: number;
   /** Bytes were returned but not one complete batch: the partition's byte limit is too small. */
   readonly truncated: boolean;
+  /** Size of the records field, counted against the consumer's buffered-bytes budget. */
+  readonly sizeInBytes: number;
   private readonly entries: Entry[];
   private entryIndex = 0;
   private current: FetchedRecord[] = [];
@@ -75,7 +82,10 @@ export class FetchedRecords {
     private readonly fetchOffset: number,
     private readonly readCommitted: boolean,
     abortedTransactions: readonly AbortedTransaction[] | null,
+    private readonly topic = '',
+    private readonly partition = -1,
   ) {
+    this.sizeInBytes = records?.length ?? 0;
     const { entries, partialTail } = records
       ? splitEntries(records)
       : { entries: [], partialTail: 0 };
@@ -113,6 +123,8 @@ export class FetchedRecords {
       return readLegacyMessageSet(entry.buf, { allowPartialTail: true })
         .filter((m) => m.offset >= this.fetchOffset)
         .map((m) => ({
+          topic: this.topic,
+          partition: this.partition,
           offset: m.offset,
           timestamp: m.timestamp,
           timestampType:
@@ -131,10 +143,13 @@ export class FetchedRecords {
     const appendTime = batch.timestampType === TimestampType.LogAppendTime;
     const type = appendTime ? 'LogAppendTime' : 'CreateTime';
     const out: FetchedRecord[] = [];
+    const { topic, partition, fetchOffset } = this;
     for (const r of readRecords(batch)) {
       const offset = base + r.offsetDelta;
-      if (offset < this.fetchOffset) continue;
+      if (offset < fetchOffset) continue;
       out.push({
+        topic,
+        partition,
         offset,
         timestamp: appendTime ? batch.maxTimestamp : batch.baseTimestamp + r.timestampDelta,
         timestampType: type,

@@ -23,6 +23,12 @@ export interface FetcherOptions {
   minBytes: number;
   maxBytes: number;
   maxPartitionBytes: number;
+  /**
+   * Prefetch budget: a partition is fetched again, while the application still reads earlier
+   * answers, as long as its unconsumed buffered bytes are below this. All partitions together
+   * stop prefetching at maxBytes buffered.
+   */
+  maxBufferedBytes: number;
   readCommitted: boolean;
   autoOffsetReset: AutoOffsetReset;
   requestTimeoutMs: number;
@@ -36,10 +42,14 @@ export class PartitionFetchState {
   paused = false;
   /** Decoded answers not yet consumed, oldest first. */
   readonly buffered: FetchedRecords[] = [];
+  /** Sum of `buffered`'s sizes (the part of the prefetch budget this partition uses). */
+  bufferedBytes = 0;
   /** Bumped by seek and reset so answers to older fetches are dropped. */
   generation = 0;
   fetching = false;
   resetting = false;
+  /** A prefetch got OFFSET_OUT_OF_RANGE: fetch again (and act on it) once `buffered` is read. */
+  waitForDrain = false;
   retryAt = 0;
   failures = 0;
   maxBytes: number;
@@ -60,7 +70,26 @@ export class PartitionFetchState {
     this.position = offset;
     if (offset !== undefined) this.fetchOffset = offset;
     this.buffered.length = 0;
+    this.bufferedBytes = 0;
+    this.waitForDrain = false;
     this.generation++;
+  }
+
+  /** Drops the oldest answer once the application has read it all. */
+  shiftBuffered(): FetchedRecords | undefined {
+    const done = this.buffered.shift();
+    if (done) this.bufferedBytes -= done.sizeInBytes;
+    return done;
+  }
+
+  /**
+   * Stops fetching until resumed. What is buffered or in flight is dropped (the position
+   * stays), so a paused partition holds no memory and resumes from where the application is.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    if (this.buffered.length > 0 || this.fetching) this.seek(this.position);
   }
 }
 
@@ -128,6 +157,8 @@ export class Fetcher {
     const byLeader = new Map<number, PartitionFetchState[]>();
     let needMetadata = false;
     let nextAt = Number.POSITIVE_INFINITY;
+    let total = 0;
+    for (const s of this.partitions.values()) total += s.bufferedBytes;
     for (const s of this.partitions.values()) {
       if (s.paused || s.fetching || s.resetting) continue;
       if (s.retryAt > now) {
@@ -138,8 +169,15 @@ export class Fetcher {
         resets.push(s);
         continue;
       }
-      // One answer buffered ahead of the one being consumed keeps the pipe full.
-      if (s.buffered.length >= 2) continue;
+      if (s.waitForDrain) {
+        if (s.buffered.length > 0) continue;
+        s.waitForDrain = false;
+      }
+      // Prefetch: fetch again while the application reads what is buffered, within the budget.
+      if (s.buffered.length > 0) {
+        if (s.bufferedBytes >= this.options.maxBufferedBytes) continue;
+        if (total >= this.options.maxBytes) continue;
+      }
       const leader = this.cluster.topic(s.topic)?.partitions[s.partition]?.leader ?? -1;
       if (leader < 0) {
         needMetadata = true;
@@ -246,7 +284,7 @@ export class Fetcher {
           s.generation !== e.generation ||
           this.partitions.get(tpKey(topic, p.partitionIndex)) !== s
         ) {
-          continue; // seeked, reset or unassigned while the fetch was out
+          continue; // seeked, reset, paused or unassigned while the fetch was out
         }
         s.highWatermark = Number(p.highWatermark);
         s.lastStableOffset = Number(p.lastStableOffset ?? -1n);
@@ -266,6 +304,8 @@ export class Fetcher {
           e.offset,
           this.options.readCommitted,
           aborted,
+          topic,
+          s.partition,
         );
         if (records.truncated) {
           // One batch is larger than the partition's limit (only brokers before KIP-74 do this).
@@ -276,6 +316,7 @@ export class Fetcher {
           continue;
         }
         s.fetchOffset = records.nextFetchOffset;
+        s.bufferedBytes += records.sizeInBytes;
         if (s.buffered.push(records) === 1) this.ready.push(s);
       }
     }
@@ -284,6 +325,12 @@ export class Fetcher {
   private onPartitionError(s: PartitionFetchState, code: number): void {
     const where = `${s.topic}/${s.partition}`;
     if (code === ErrorCode.OFFSET_OUT_OF_RANGE) {
+      if (s.buffered.length > 0) {
+        // A prefetch ahead of records not yet read: those are handed out first, then the
+        // partition is fetched at the same offset again and a lasting error acted on.
+        s.waitForDrain = true;
+        return;
+      }
       if (this.options.autoOffsetReset === 'none') {
         this.fatal = brokerError(
           code,

@@ -1,5 +1,8 @@
 // The consumer's handling of crafted Fetch answers from a fake broker: leadership errors,
-// OFFSET_OUT_OF_RANGE resets, topic ids in Fetch v13+.
+// OFFSET_OUT_OF_RANGE resets, topic ids in Fetch v13+, and the prefetch rules (the next Fetch
+// goes out while earlier answers are read, within the byte budget; an answer in flight for a
+// partition that is seeked or paused meanwhile is dropped; OFFSET_OUT_OF_RANGE on a prefetch
+// waits until the records before it were read).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Samsa } from '../../src/client/index.js';
@@ -123,6 +126,147 @@ describe('consumer against crafted answers', () => {
     const m = await readOne(broker, 0);
     assert.equal(m.topic, 't');
     assert.equal(m.value!.toString(), 'by-id');
+    await broker.stop();
+  });
+});
+
+const fetchOffsetOf = (req: FakeRequest) =>
+  Number((req.body as FetchRequest).topics[0]!.partitions[0]!.fetchOffset);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean) {
+  while (!cond()) await sleep(2);
+}
+
+/**
+ * A broker with a[0..2] at offset 0, b[3..5] at 3 (answered when `release()` is called) and
+ * 'ten' at 10; `fetched` lists each Fetch's offset with how many messages the test had read.
+ */
+async function prefetchBroker(outOfRangeAt3 = false) {
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const state = { read: 0, fetched: [] as { offset: number; read: number }[], release };
+  const broker: FakeBroker = await FakeBroker.start({
+    [ApiKey.Metadata]: () => metadataFor(broker, { t: 1 }),
+    [ApiKey.ListOffsets]: () => ({
+      throttleTimeMs: 0,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partitionIndex: 0, errorCode: 0, timestamp: -1n, offset: 10n, leaderEpoch: 0 },
+          ],
+        },
+      ],
+    }),
+    [ApiKey.Fetch]: async (req) => {
+      const offset = fetchOffsetOf(req);
+      state.fetched.push({ offset, read: state.read });
+      if (offset === 0) return fetchAnswer(req, 0, 0, ['a0', 'a1', 'a2']);
+      if (offset === 1) return fetchAnswer(req, 0, 1, ['a1', 'a2']);
+      if (offset === 3) {
+        if (outOfRangeAt3) return fetchAnswer(req, 1, 0, []);
+        await held;
+        return fetchAnswer(req, 0, 3, ['b3', 'b4', 'b5']);
+      }
+      if (offset === 10) return fetchAnswer(req, 0, 10, ['ten']);
+      await sleep(20); // an empty long poll
+      return fetchAnswer(req, 0, offset, []);
+    },
+  });
+  return { broker, state };
+}
+
+async function openConsumer(broker: FakeBroker, options: { maxBufferedBytes?: number } = {}) {
+  const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
+  const consumer = samsa.consumer({ autoOffsetReset: 'earliest', maxWaitMs: 20, ...options });
+  await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
+  return { consumer, messages: consumer[Symbol.asyncIterator]() };
+}
+
+describe('consumer prefetch', () => {
+  it('sends the next Fetch while the previous answer is still being read', async () => {
+    const { broker, state } = await prefetchBroker();
+    state.release();
+    const { consumer, messages } = await openConsumer(broker);
+    const got = [(await messages.next()).value!.offset];
+    state.read++;
+    // a1 and a2 are still unread: only a prefetch asks for offset 3 now.
+    await until(() => state.fetched.some((f) => f.offset === 3));
+    for (let i = 0; i < 5; i++) got.push((await messages.next()).value!.offset);
+    assert.deepEqual(got, [0, 1, 2, 3, 4, 5]);
+    assert.equal(state.fetched.find((f) => f.offset === 3)!.read, 1);
+    await consumer.close();
+    await broker.stop();
+  });
+
+  it('waits for the buffered answer to be read when it fills maxBufferedBytes', async () => {
+    const { broker, state } = await prefetchBroker();
+    state.release();
+    const { consumer, messages } = await openConsumer(broker, { maxBufferedBytes: 1 });
+    const got: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      got.push((await messages.next()).value!.offset);
+      state.read++;
+    }
+    assert.deepEqual(got, [0, 1, 2, 3]);
+    assert.deepEqual(
+      state.fetched.filter((f) => f.offset === 3),
+      [{ offset: 3, read: 3 }],
+    );
+    await consumer.close();
+    await broker.stop();
+  });
+
+  it('drops an answer in flight for a partition seeked meanwhile', async () => {
+    const { broker, state } = await prefetchBroker();
+    const { consumer, messages } = await openConsumer(broker);
+    assert.equal((await messages.next()).value!.offset, 0);
+    await until(() => state.fetched.some((f) => f.offset === 3));
+    await consumer.seek({ topic: 't', partition: 0, offset: 10 });
+    state.release();
+    const m = (await messages.next()).value!;
+    assert.equal(m.offset, 10);
+    assert.equal(m.value!.toString(), 'ten');
+    assert.equal(consumer.position({ topic: 't', partition: 0 }), 11);
+    await consumer.close();
+    await broker.stop();
+  });
+
+  it('drops what was buffered or in flight for a paused partition and resumes at its position', async () => {
+    const { broker, state } = await prefetchBroker();
+    const { consumer, messages } = await openConsumer(broker);
+    const tp = { topic: 't', partition: 0 };
+    assert.equal((await messages.next()).value!.offset, 0);
+    await until(() => state.fetched.some((f) => f.offset === 3));
+    consumer.pause([tp]);
+    assert.equal(consumer.position(tp), 1);
+    state.release();
+    const before = state.fetched.length;
+    await sleep(30); // the held answer arrives while paused, and nothing is fetched
+    assert.equal(state.fetched.length, before);
+    consumer.resume([tp]);
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) got.push((await messages.next()).value!.value!.toString());
+    assert.deepEqual(got, ['a1', 'a2', 'b3']);
+    assert.equal(state.fetched[before]!.offset, 1);
+    await consumer.close();
+    await broker.stop();
+  });
+
+  it('hands out the records before a prefetch that got OFFSET_OUT_OF_RANGE, then resets', async () => {
+    const { broker, state } = await prefetchBroker(true);
+    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
+    const consumer = samsa.consumer({ autoOffsetReset: 'latest', maxWaitMs: 20 });
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
+    const messages = consumer[Symbol.asyncIterator]();
+    const got = [(await messages.next()).value!.offset];
+    await until(() => state.fetched.some((f) => f.offset === 3));
+    await sleep(20); // the out-of-range answer is in while a1 and a2 are unread
+    for (let i = 0; i < 3; i++) got.push((await messages.next()).value!.offset);
+    assert.deepEqual(got, [0, 1, 2, 10]);
+    await consumer.close();
     await broker.stop();
   });
 });

@@ -37,7 +37,15 @@ if (files.length === 0) {
 const concurrency = process.env.SAMSA_TEST_CONCURRENCY ?? (suite === 'compat' ? '1' : '2');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
+  // A hung test fails after 5 minutes instead of holding CI until its own deadline.
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=300000',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -1,32 +1,29 @@
 // The MetadataStore of a cluster: etcd (v3 API, through the `etcd3` package's gRPC clients).
 //
 // - Every key lives under a prefix (setting metadata.store.prefix, default /samsa) so several
-//   clusters can share one etcd: '/topics/a' is stored as '/samsa/topics/a'.
-// - Values are JSON. Revisions are etcd's own (mod_revision, create_revision, header revision).
+//   clusters can share one etcd; values are JSON (etcd-keyspace.ts). Revisions are etcd's own
+//   (mod_revision, create_revision, header revision).
 // - compareAndSwap is a transaction comparing the key's mod_revision (0: must not exist); a
 //   fence adds a comparison of the fence key's create_revision.
-// - Reads retry across endpoints until the request timeout. Writes are sent once (retried only
-//   when they provably never left): after a timeout nobody knows whether a write landed, and
-//   retrying a compare-and-swap that did land would report a conflict with itself; the caller
-//   re-reads and decides.
-// - When etcd cannot be reached, operations fail with MetadataStoreUnavailableError
-//   (REQUEST_TIMED_OUT, retriable); gRPC reconnects by itself, watches resume where they were.
+// - Reads retry across endpoints until the request timeout; writes are sent once
+//   (etcd-requests.ts says why). When etcd cannot be reached, operations fail with
+//   MetadataStoreUnavailableError (REQUEST_TIMED_OUT, retriable); gRPC reconnects by itself,
+//   watches resume where they were.
 import {
   CompareResult,
   CompareTarget,
-  castGrpcError,
   type Etcd3,
-  EtcdLeaseInvalidError,
   type ICompare,
   type IKeyValue,
   type IOptions,
   type IRequestOp,
-  isRecoverableError,
 } from 'etcd3';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { campaign, electionLeader, observeLeader } from './election.js';
-import { createEtcdClient, prefixEnd } from './etcd-client.js';
+import { createEtcdClient } from './etcd-client.js';
+import { EtcdKeyspace } from './etcd-keyspace.js';
 import { EtcdLease, type LeaseRpc } from './etcd-lease.js';
+import { EtcdRequests } from './etcd-requests.js';
 import { EtcdWatch, type WatchRpc } from './etcd-watch.js';
 import {
   type CampaignOptions,
@@ -38,7 +35,6 @@ import {
   LeaseExpiredError,
   type LeaseOptions,
   type MetadataStore,
-  MetadataStoreUnavailableError,
   type Snapshot,
   type StoredValue,
   type StoreLogger,
@@ -62,14 +58,12 @@ export interface EtcdMetadataStoreOptions {
 
 export const DEFAULT_ETCD_PREFIX = '/samsa';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   readonly logger: StoreLogger;
   readonly prefix: string;
   private readonly client: Etcd3;
-  private readonly requestTimeoutMs: number;
-  private readonly endpointsText: string;
+  private readonly keys: EtcdKeyspace;
+  private readonly requests: EtcdRequests;
   private readonly leases = new Map<string, EtcdLease>();
   private readonly watches = new Set<EtcdWatch>();
   /** Newest etcd revision seen in any answer: where a watch without fromRevision starts. */
@@ -79,9 +73,13 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   constructor(options: EtcdMetadataStoreOptions) {
     if (options.endpoints.length === 0) throw new TypeError('etcd needs at least one endpoint');
     this.prefix = (options.prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.logger = options.logger ?? silentStoreLogger;
-    this.endpointsText = options.endpoints.join(',');
+    this.keys = new EtcdKeyspace(this.prefix, this.logger);
+    this.requests = new EtcdRequests(
+      options.endpoints.join(','),
+      options.requestTimeoutMs ?? 5000,
+      () => this.closed,
+    );
     this.client = createEtcdClient(options.endpoints, options.client);
   }
 
@@ -95,7 +93,7 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
     const store = new EtcdMetadataStore(options);
     const until = Date.now() + (options.connectTimeoutMs ?? 18_000);
     try {
-      const res = await store.read(
+      const res = await store.requests.read(
         'a first read',
         (deadline) =>
           store.client.kv.range({ ...store.etcdRange('/'), count_only: true }, { deadline }),
@@ -110,12 +108,12 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   }
 
   async get<T>(key: string): Promise<StoredValue<T> | undefined> {
-    const res = await this.read('get', (deadline) =>
-      this.client.kv.range({ key: this.etcdKey(key) }, { deadline }),
+    const res = await this.requests.read('get', (deadline) =>
+      this.client.kv.range({ key: this.keys.etcdKey(key) }, { deadline }),
     );
     this.noteRevision(res.header.revision);
     const kv = res.kvs[0];
-    return kv && this.stored<T>(key, kv);
+    return kv && this.keys.stored<T>(key, kv);
   }
 
   async list<T>(prefix: string): Promise<StoredValue<T>[]> {
@@ -127,16 +125,16 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
     const entries: StoredValue<T>[] = [];
     for (const kv of kvs) {
       const key = this.storeKey(kv.key);
-      if (key !== undefined) entries.push(this.stored<T>(key, kv));
+      if (key !== undefined) entries.push(this.keys.stored<T>(key, kv));
     }
     return { revision, entries };
   }
 
   async put<T>(key: string, value: T, options: WriteOptions = {}): Promise<number> {
     const lease = this.leaseFor(options.lease);
-    const put = { key: this.etcdKey(key), value: this.encode(value), lease: lease?.id };
+    const put = { key: this.keys.etcdKey(key), value: this.keys.encode(value), lease: lease?.id };
     if (!options.fence) {
-      const res = await this.write('put', lease, (deadline) =>
+      const res = await this.requests.write('put', lease, (deadline) =>
         this.client.kv.put(put, { deadline }),
       );
       return this.noteRevision(res.header.revision);
@@ -153,7 +151,7 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
     options: WriteOptions = {},
   ): Promise<number | undefined> {
     const lease = this.leaseFor(options.lease);
-    const k = this.etcdKey(key);
+    const k = this.keys.etcdKey(key);
     return this.transaction(
       'compare-and-swap',
       lease,
@@ -165,13 +163,13 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
           mod_revision: expectedRevision,
         },
       ],
-      [{ request_put: { key: k, value: this.encode(value), lease: lease?.id } }],
+      [{ request_put: { key: k, value: this.keys.encode(value), lease: lease?.id } }],
       options,
     );
   }
 
   async delete(key: string, expectedRevision?: number, options: { fence?: Fence } = {}) {
-    const k = this.etcdKey(key);
+    const k = this.keys.etcdKey(key);
     const compare: ICompare[] =
       expectedRevision === undefined
         ? []
@@ -217,7 +215,7 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
     if (!(ttlMs > 0)) throw new RangeError(`lease TTL must be positive, got ${ttlMs}`);
     const sentAt = performance.now();
     // Not retried: a grant that timed out may have created a lease, which then just expires.
-    const res = await this.write('lease grant', undefined, (deadline) =>
+    const res = await this.requests.write('lease grant', undefined, (deadline) =>
       this.client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000) }, { deadline }),
     );
     if (res.error) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `etcd: ${res.error}`);
@@ -273,8 +271,10 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   }
 
   async keepAliveOnce(id: string): Promise<number> {
-    const stream = await this.attempt('lease keep-alive', () =>
-      this.client.leaseClient.leaseKeepAlive({ deadline: Date.now() + this.requestTimeoutMs }),
+    const stream = await this.requests.attempt('lease keep-alive', () =>
+      this.client.leaseClient.leaseKeepAlive({
+        deadline: Date.now() + this.requests.requestTimeoutMs,
+      }),
     );
     return new Promise<number>((resolve, reject) => {
       stream.on('data', (res) => {
@@ -283,8 +283,10 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
         stream.end();
         stream.cancel();
       });
-      stream.on('error', (err) => reject(this.failure('lease keep-alive', err)));
-      stream.on('end', () => reject(this.failure('lease keep-alive', new Error('stream ended'))));
+      stream.on('error', (err) => reject(this.requests.failure('lease keep-alive', err)));
+      stream.on('end', () =>
+        reject(this.requests.failure('lease keep-alive', new Error('stream ended'))),
+      );
       stream.write({ ID: id });
     });
   }
@@ -292,7 +294,7 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   async revoke(id: string): Promise<void> {
     this.leases.delete(id);
     try {
-      await this.write('lease revoke', undefined, (deadline) =>
+      await this.requests.write('lease revoke', undefined, (deadline) =>
         this.client.leaseClient.leaseRevoke({ ID: id }, { deadline }),
       );
     } catch (err) {
@@ -303,14 +305,14 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   // ---- WatchRpc ----
 
   openWatchStream() {
-    return this.attempt('watch', () => this.client.watchClient.watch());
+    return this.requests.attempt('watch', () => this.client.watchClient.watch());
   }
 
   async range(
     prefix: string,
     options: { revision?: number; keysOnly?: boolean },
   ): Promise<{ revision: number; kvs: IKeyValue[] }> {
-    const res = await this.read('read', (deadline) =>
+    const res = await this.requests.read('read', (deadline) =>
       this.client.kv.range(
         { ...this.etcdRange(prefix), revision: options.revision, keys_only: options.keysOnly },
         { deadline },
@@ -322,46 +324,18 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
   }
 
   etcdRange(prefix: string): { key: Buffer; range_end: Buffer } {
-    const key = this.etcdKey(prefix);
-    return { key, range_end: prefixEnd(key) };
+    return this.keys.etcdRange(prefix);
   }
 
   storeKey(etcdKey: Buffer): string | undefined {
-    const s = etcdKey.toString('utf8');
-    return s.startsWith(`${this.prefix}/`) ? s.slice(this.prefix.length) : undefined;
+    return this.keys.storeKey(etcdKey);
   }
 
   decode(kv: IKeyValue): unknown {
-    if (kv.value.length === 0) return undefined;
-    try {
-      return JSON.parse(kv.value.toString('utf8'));
-    } catch {
-      this.logger.warn(`etcd key ${kv.key.toString()} does not hold JSON; read as a string`);
-      return kv.value.toString('utf8');
-    }
+    return this.keys.decode(kv);
   }
 
   // ---- helpers ----
-
-  private etcdKey(key: string): Buffer {
-    if (!key.startsWith('/')) throw new TypeError(`metadata keys start with '/': '${key}'`);
-    return Buffer.from(this.prefix + key, 'utf8');
-  }
-
-  private encode(value: unknown): Buffer {
-    return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
-  }
-
-  private stored<T>(key: string, kv: IKeyValue): StoredValue<T> {
-    const out: StoredValue<T> = {
-      key,
-      value: this.decode(kv) as T,
-      modRevision: Number(kv.mod_revision),
-      createRevision: Number(kv.create_revision),
-    };
-    if (kv.lease && kv.lease !== '0') out.lease = String(kv.lease);
-    return out;
-  }
 
   private noteRevision(revision: string | number): number {
     const r = Number(revision);
@@ -395,7 +369,7 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
     onSuccess?: (responses: { response_delete_range?: { deleted: string } }[]) => void,
   ): Promise<number | undefined> {
     const fence = options.fence;
-    const fenceKey = fence && this.etcdKey(fence.key);
+    const fenceKey = fence && this.keys.etcdKey(fence.key);
     const all = fence
       ? [
           ...compare,
@@ -407,7 +381,7 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
           },
         ]
       : compare;
-    const res = await this.write(op, lease, (deadline) =>
+    const res = await this.requests.write(op, lease, (deadline) =>
       this.client.kv.txn(
         {
           compare: all,
@@ -427,80 +401,5 @@ export class EtcdMetadataStore implements MetadataStore, LeaseRpc, WatchRpc {
       if (!kv || Number(kv.create_revision) !== fence.createRevision) throw this.fenced(fence);
     }
     return undefined;
-  }
-
-  /** A read: retried (on another endpoint, after a short pause) until the request timeout. */
-  private async read<R>(
-    op: string,
-    call: (deadline: number) => Promise<R>,
-    end = Date.now() + this.requestTimeoutMs,
-  ): Promise<R> {
-    let pause = 50;
-    for (;;) {
-      try {
-        return await call(end);
-      } catch (err) {
-        const failure = this.failure(op, err);
-        const retriable = failure instanceof MetadataStoreUnavailableError && !this.closed;
-        if (!retriable || Date.now() + pause >= end) throw failure;
-        await sleep(pause);
-        pause = Math.min(pause * 2, 500);
-      }
-    }
-  }
-
-  /**
-   * A write: sent once. It is tried again (on another endpoint) only when gRPC says no
-   * connection was established, i.e. the request provably never left this process. A lease
-   * etcd no longer knows is reported to its holder.
-   */
-  private async write<R>(
-    op: string,
-    lease: EtcdLease | undefined,
-    call: (deadline: number) => Promise<R>,
-  ): Promise<R> {
-    const end = Date.now() + this.requestTimeoutMs;
-    let pause = 50;
-    for (;;) {
-      try {
-        return await call(end);
-      } catch (err) {
-        const failure = this.failure(op, err);
-        if (failure instanceof LeaseExpiredError) lease?.markExpired('etcd no longer knows it');
-        const unsent = /No connection established/.test(String((err as Error)?.message));
-        if (!unsent || this.closed || Date.now() + pause >= end) throw failure;
-        await sleep(pause);
-        pause = Math.min(pause * 2, 500);
-      }
-    }
-  }
-
-  private async attempt<R>(op: string, call: () => Promise<R>): Promise<R> {
-    try {
-      return await call();
-    } catch (err) {
-      throw this.failure(op, err);
-    }
-  }
-
-  private failure(op: string, err: unknown): Error {
-    if (err instanceof KafkaError) return err;
-    const e = err instanceof Error ? castGrpcError(err) : new Error(String(err));
-    if (e instanceof EtcdLeaseInvalidError) {
-      return new LeaseExpiredError(`${op}: etcd no longer knows the lease (expired or revoked)`);
-    }
-    if (this.closed) return new MetadataStoreUnavailableError(`${op}: metadata store is closed`);
-    if (
-      isRecoverableError(e) ||
-      /etcdserver: (no leader|request timed out|leader changed)/.test(e.message)
-    ) {
-      return new MetadataStoreUnavailableError(
-        `etcd at ${this.endpointsText} did not complete ${op}: ${e.message}`,
-        { cause: err },
-      );
-    }
-    const out = new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `etcd refused ${op}: ${e.message}`);
-    out.cause = err;
-    return out;
   }
 }

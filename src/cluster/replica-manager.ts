@@ -9,72 +9,17 @@
 // completes acks=all produces once the high watermark passes them. Followers fetch through
 // replica-fetcher.ts and take the leader's high watermark.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import type { AppendResult, PartitionLog } from '../storage/log.js';
+import type { AppendResult } from '../storage/log.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
-import type {
-  PartitionAssignment,
-  TopicChange,
-  TopicMetadata,
-  TopicRegistry,
-} from './topic-registry.js';
+import { CommitWaiters } from './commit-waiters.js';
+import { alterIsr, laggingFollowers } from './isr-changes.js';
+import { moveLeadershipAway, reclaimLeadership } from './leadership-handover.js';
+import { Partition } from './partition.js';
+import type { TopicChange, TopicMetadata, TopicRegistry } from './topic-registry.js';
 
-/** What the leader knows of a follower, from its fetches (Kafka's Replica state). */
-export interface FollowerState {
-  /** -1 until the follower fetched under the current leader epoch. */
-  logEndOffset: number;
-  lastCaughtUpTimeMs: number;
-  lastFetchTimeMs: number;
-  lastFetchLeaderLogEndOffset: number;
-}
-
-export class Partition {
-  /** Leader: followers by broker id; reset on every leader epoch. */
-  readonly followers = new Map<number, FollowerState>();
-  /** Replicated partitions only: the committed offset as this replica knows it. */
-  hw = 0;
-  /**
-   * A leader epoch this broker held before it restarted: it does not lead under it again (the
-   * others may have moved on without it) until it is re-elected under a newer epoch.
-   */
-  staleLeaderEpoch: number | undefined;
-  /** An ISR change of ours is being written. */
-  isrChangeInFlight = false;
-
-  constructor(
-    readonly topic: string,
-    readonly topicId: string,
-    readonly partition: number,
-    readonly log: PartitionLog,
-    public assignment: PartitionAssignment,
-    private readonly nodeId: number,
-  ) {}
-
-  get leaderEpoch(): number {
-    return this.assignment.leaderEpoch;
-  }
-  get isLeader(): boolean {
-    return this.assignment.leader === this.nodeId && this.staleLeaderEpoch !== this.leaderEpoch;
-  }
-  /** This broker holds a replica that another (live or not yet elected) broker leads. */
-  get isFollower(): boolean {
-    return this.assignment.leader !== this.nodeId;
-  }
-  get isReplicated(): boolean {
-    return this.assignment.replicas.length > 1;
-  }
-  /** The offset below which records are committed: visible to consumers. */
-  get highWatermark(): number {
-    if (!this.isReplicated) return this.log.logEndOffset;
-    return Math.min(this.hw, this.log.logEndOffset);
-  }
-  get logStartOffset(): number {
-    return this.log.logStartOffset;
-  }
-  get logEndOffset(): number {
-    return this.log.logEndOffset;
-  }
-}
+export type { FollowerState } from './partition.js';
+export { Partition };
 
 type AppendListener = (partition: Partition) => void;
 
@@ -90,19 +35,11 @@ export interface ReplicaManagerOptions {
   clock?: () => number;
 }
 
-interface CommitWaiter {
-  partition: Partition;
-  leaderEpoch: number;
-  offset: number;
-  resolve: (errorCode: number) => void;
-  timer: NodeJS.Timeout;
-}
-
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   private readonly appendListeners = new Set<AppendListener>();
   private readonly leadershipListeners = new Set<() => void>();
-  private readonly commitWaiters = new Set<CommitWaiter>();
+  private readonly commitWaiters = new CommitWaiters((p) => this.partition(p.topic, p.partition));
   private readonly unsubscribe: () => void;
   private readonly lagMaxMs: number;
   private readonly clock: () => number;
@@ -132,7 +69,7 @@ export class ReplicaManager {
     clearInterval(this.isrTimer);
     this.appendListeners.clear();
     this.leadershipListeners.clear();
-    for (const w of [...this.commitWaiters]) this.finishWaiter(w, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    this.commitWaiters.failAll(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   }
 
   /** Starts shrinking the ISR of partitions led here whose followers lag (cluster mode). */
@@ -154,26 +91,8 @@ export class ReplicaManager {
    * so clients and followers switch over before this broker stops serving. Returns how many
    * moved.
    */
-  async moveLeadershipAway(live: ReadonlySet<number>): Promise<number> {
-    let moved = 0;
-    for (const p of [...this.partitions.values()]) {
-      if (!p.isReplicated || !p.isLeader) continue;
-      const epoch = p.leaderEpoch;
-      const done = await this.topics
-        .updatePartition(p.topic, p.partition, (a) => {
-          const next = a.replicas.find(
-            (r) => r !== this.nodeId && a.isr.includes(r) && live.has(r),
-          );
-          if (a.leader !== this.nodeId || a.leaderEpoch !== epoch || next === undefined) {
-            return undefined;
-          }
-          const isr = a.isr.filter((r) => r !== this.nodeId);
-          return { ...a, leader: next, leaderEpoch: epoch + 1, isr };
-        })
-        .catch(() => false);
-      if (done) moved++;
-    }
-    return moved;
+  moveLeadershipAway(live: ReadonlySet<number>): Promise<number> {
+    return moveLeadershipAway(this.handoverContext(), live);
   }
 
   /**
@@ -193,30 +112,17 @@ export class ReplicaManager {
    * Partitions this broker led before it restarted: leads them again under a newer epoch if
    * nobody moved them meanwhile (compare-and-swap on the topic). Call once registered.
    */
-  async reclaimLeadership(): Promise<void> {
-    for (const p of this.partitions.values()) {
-      const stale = p.staleLeaderEpoch;
-      if (stale === undefined || p.assignment.leader !== this.nodeId || p.leaderEpoch !== stale) {
-        continue;
-      }
-      const done = await this.topics
-        .updatePartition(p.topic, p.partition, (a) =>
-          a.leader === this.nodeId && a.leaderEpoch === stale
-            ? { ...a, leaderEpoch: a.leaderEpoch + 1 }
-            : undefined,
-        )
-        .catch((err: Error) => {
-          this.options.logger?.warn(
-            `cannot lead ${p.topic}-${p.partition} again after restart: ${err.message}`,
-          );
-          return false;
-        });
-      if (done) {
-        this.options.logger?.info(
-          `leading ${p.topic}-${p.partition} again at epoch ${stale + 1} after restart`,
-        );
-      }
-    }
+  reclaimLeadership(): Promise<void> {
+    return reclaimLeadership(this.handoverContext());
+  }
+
+  private handoverContext() {
+    return {
+      nodeId: this.nodeId,
+      topics: this.topics,
+      partitions: this.partitions.values(),
+      logger: this.options.logger,
+    };
   }
 
   /** The partition if this broker holds a replica of it. */
@@ -306,20 +212,7 @@ export class ReplicaManager {
    * NOT_LEADER_OR_FOLLOWER when leadership moves, REQUEST_TIMED_OUT after `timeoutMs`.
    */
   waitForCommit(partition: Partition, offset: number, timeoutMs: number): Promise<number> {
-    return new Promise((resolve) => {
-      const waiter: CommitWaiter = {
-        partition,
-        leaderEpoch: partition.leaderEpoch,
-        offset,
-        resolve,
-        timer: setTimeout(
-          () => this.finishWaiter(waiter, ErrorCode.REQUEST_TIMED_OUT),
-          Math.max(0, timeoutMs),
-        ),
-      };
-      this.commitWaiters.add(waiter);
-      this.checkWaiter(waiter);
-    });
+    return this.commitWaiters.wait(partition, offset, timeoutMs);
   }
 
   /**
@@ -382,27 +275,7 @@ export class ReplicaManager {
     if (hw <= p.hw) return;
     p.hw = hw;
     this.notifyAppend(p);
-    for (const w of [...this.commitWaiters]) if (w.partition === p) this.checkWaiter(w);
-  }
-
-  private checkWaiter(w: CommitWaiter): void {
-    const p = w.partition;
-    const current = this.partition(p.topic, p.partition);
-    if (current !== p || !p.isLeader || p.leaderEpoch !== w.leaderEpoch) {
-      this.finishWaiter(w, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-      return;
-    }
-    if (p.highWatermark < w.offset) return;
-    // Kafka's effective min ISR: never more than the replicas there are.
-    const minIsr = Math.min(p.log.config.minInsyncReplicas, p.assignment.replicas.length);
-    const enough = p.assignment.isr.length >= minIsr;
-    this.finishWaiter(w, enough ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
-  }
-
-  private finishWaiter(w: CommitWaiter, errorCode: number): void {
-    if (!this.commitWaiters.delete(w)) return;
-    clearTimeout(w.timer);
-    w.resolve(errorCode);
+    this.commitWaiters.checkPartition(p);
   }
 
   /** Removes followers that have not caught up for replica.lag.time.max.ms from the ISR. */
@@ -410,11 +283,7 @@ export class ReplicaManager {
     const now = this.clock();
     for (const p of this.partitions.values()) {
       if (!p.isLeader || !p.isReplicated || p.isrChangeInFlight) continue;
-      const lagging = p.assignment.isr.filter((r) => {
-        if (r === this.nodeId) return false;
-        const f = p.followers.get(r);
-        return !f || now - f.lastCaughtUpTimeMs > this.lagMaxMs;
-      });
+      const lagging = laggingFollowers(p, this.nodeId, now, this.lagMaxMs);
       if (lagging.length === 0) continue;
       this.alterIsr(
         p,
@@ -424,34 +293,13 @@ export class ReplicaManager {
     }
   }
 
-  /** Writes a new ISR for a partition led here, if its leadership is unchanged meanwhile. */
   private alterIsr(p: Partition, isr: number[], why: string): void {
-    if (p.isrChangeInFlight) return;
-    p.isrChangeInFlight = true;
-    const { leaderEpoch } = p;
-    const sorted = [...new Set(isr)].sort((a, b) => a - b);
-    this.topics
-      .updatePartition(p.topic, p.partition, (a) =>
-        a.leader === this.nodeId && a.leaderEpoch === leaderEpoch
-          ? { ...a, isr: sorted }
-          : undefined,
-      )
-      .then(
-        (done) => {
-          if (done) {
-            this.options.logger?.info(
-              `${p.topic}-${p.partition}: ISR is now [${sorted.join(',')}] (${why})`,
-            );
-          }
-        },
-        (err: Error) =>
-          this.options.logger?.warn(
-            `${p.topic}-${p.partition}: cannot change the ISR to [${sorted.join(',')}]: ${err.message}`,
-          ),
-      )
-      .finally(() => {
-        p.isrChangeInFlight = false;
-      });
+    alterIsr(
+      { nodeId: this.nodeId, topics: this.topics, logger: this.options.logger },
+      p,
+      isr,
+      why,
+    );
   }
 
   private onTopicChange(change: TopicChange): void {
@@ -493,8 +341,7 @@ export class ReplicaManager {
           this.leadershipChanged(existing);
         } else if (before.isr.join() !== a.isr.join()) {
           this.maybeAdvanceHighWatermark(existing);
-          for (const w of [...this.commitWaiters])
-            if (w.partition === existing) this.checkWaiter(w);
+          this.commitWaiters.checkPartition(existing);
         }
         continue;
       }
@@ -520,7 +367,7 @@ export class ReplicaManager {
       }
       this.maybeAdvanceHighWatermark(p);
     }
-    for (const w of [...this.commitWaiters]) if (w.partition === p) this.checkWaiter(w);
+    this.commitWaiters.checkPartition(p);
     for (const l of this.leadershipListeners) l();
     // Fetches waiting on this partition answer now (with NOT_LEADER_OR_FOLLOWER if so).
     this.notifyAppend(p);

@@ -120,19 +120,23 @@ export interface BrokerNode {
 }
 
 /**
- * The live brokers as clients should reach them: the registered brokers with their endpoint of
- * the listener this broker advertises first (Kafka answers with the endpoint of the listener the
- * request came in on, which handlers do not see yet), this broker's own from its settings.
+ * The live brokers as clients should reach them through `listenerName`, the listener the request
+ * came in on (Kafka's MetadataCache.getAliveBrokerNodes(listenerName)): each broker's endpoint of
+ * that listener, this broker's own from its settings. A broker that does not advertise the
+ * listener is left out, as Kafka leaves it out. When this broker does not advertise the listener
+ * it was reached on (advertised.listeners names other listeners), its first advertised listener
+ * stands in for it.
  */
-export function liveBrokers(broker: Broker): BrokerNode[] {
-  const endpoint = broker.advertised[0]!;
+export function liveBrokers(broker: Broker, listenerName: string): BrokerNode[] {
+  const endpoint =
+    broker.advertised.find((e) => e.listenerName === listenerName) ?? broker.advertised[0]!;
   const rack = broker.config.raw('broker.rack');
   return broker.liveBrokerIds().flatMap((nodeId): BrokerNode[] => {
     if (nodeId === broker.nodeId) {
       return [{ nodeId, host: endpoint.host, port: endpoint.port, rack }];
     }
     const r = broker.membership?.broker(nodeId);
-    const e = r?.endpoints.find((x) => x.listenerName === endpoint.listenerName) ?? r?.endpoints[0];
+    const e = r?.endpoints.find((x) => x.listenerName === endpoint.listenerName);
     return r && e ? [{ nodeId, host: e.host, port: e.port, rack: r.rack }] : [];
   });
 }

@@ -281,7 +281,7 @@ export class Broker {
     const bound: Endpoint[] = [];
     for (const spec of this.config.list('listeners')) {
       const l = parseListener(spec);
-      const server = createServer((socket) => this.accept(socket));
+      const server = createServer((socket) => this.accept(socket, l.name));
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) =>
           reject(
@@ -308,12 +308,12 @@ export class Broker {
         : bound;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, listenerName: string): void {
     if (this.stopping) {
       socket.destroy();
       return;
     }
-    const conn = new Connection(socket, this, this.nextConnectionId++, this.log);
+    const conn = new Connection(socket, this, this.nextConnectionId++, this.log, listenerName);
     this.connections.add(conn);
   }
 

@@ -34,6 +34,7 @@ export class Connection {
     private readonly broker: Broker,
     readonly id: number,
     log: Logger,
+    readonly listenerName: string,
   ) {
     this.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.log = log.child(`conn ${id} ${this.clientAddress}`);
@@ -150,6 +151,7 @@ export class Connection {
       broker: this.broker,
       header,
       clientAddress: this.clientAddress,
+      listenerName: this.listenerName,
       connectionId: this.id,
       log: this.log,
       connectionClosed: this.closing.signal,

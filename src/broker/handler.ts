@@ -17,6 +17,11 @@ export interface RequestContext {
   header: RequestHeader;
   /** "host:port" of the client, for logs. */
   clientAddress: string;
+  /**
+   * The listener the connection came in on (its name, e.g. PLAINTEXT): Kafka answers with the
+   * brokers' endpoints of that listener, so each network sees addresses it can reach.
+   */
+  listenerName: string;
   /** Id of the connection, unique for the broker's lifetime; fetch sessions and groups use it. */
   connectionId: number;
   log: Logger;

@@ -52,7 +52,7 @@ export default defineHandler({
       endpointType: BROKER_ENDPOINT,
       clusterId: broker.clusterId,
       controllerId: broker.controllerId,
-      brokers: liveBrokers(broker).map((b) => ({
+      brokers: liveBrokers(broker, ctx.listenerName).map((b) => ({
         brokerId: b.nodeId,
         host: b.host,
         port: b.port,

@@ -26,6 +26,7 @@ import {
 } from '../../protocol/messages/fetch.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import type { LogOffsetMetadata } from '../../storage/log.js';
+import { liveBrokers } from '../admin-support.js';
 import type { Broker } from '../broker.js';
 import { type DelayedFetchPartition, delayedFetchPurgatory } from '../delayed-fetch.js';
 import {
@@ -259,11 +260,12 @@ function buildResponse(
   context: FetchContext,
   reads: readonly PartitionRead[],
   version: number,
+  listenerName: string,
 ): FetchResponse {
   const settled = fetchSessionCache(broker).complete(context, reads.map(answerOf));
   const responses: FetchResponse['responses'] = [];
   let last: FetchResponse['responses'][number] | undefined;
-  let leaders = false;
+  const leaders = new Set<number>();
   reads.forEach((read, i) => {
     if (!settled.keep[i]) return;
     const { state } = read;
@@ -274,7 +276,7 @@ function buildResponse(
       responses.push(last);
     }
     last!.partitions.push(read.data);
-    if (read.data.currentLeader) leaders = true;
+    if (read.data.currentLeader) leaders.add(read.data.currentLeader.leaderId);
   });
   const response: FetchResponse = {
     throttleTimeMs: 0,
@@ -282,13 +284,21 @@ function buildResponse(
     sessionId: settled.sessionId,
     responses,
   };
-  if (leaders && version >= 16) response.nodeEndpoints = nodeEndpoints(broker);
+  if (leaders.size > 0 && version >= 16) {
+    response.nodeEndpoints = nodeEndpoints(broker, leaders, listenerName);
+  }
   return response;
 }
 
-function nodeEndpoints(broker: Broker): FetchResponseNodeEndpoint[] {
-  const e = broker.advertised[0];
-  return e ? [{ nodeId: broker.nodeId, host: e.host, port: e.port, rack: null }] : [];
+/** Where the leaders named in currentLeader fields are reached, on the request's listener. */
+function nodeEndpoints(
+  broker: Broker,
+  leaders: ReadonlySet<number>,
+  listenerName: string,
+): FetchResponseNodeEndpoint[] {
+  return liveBrokers(broker, listenerName)
+    .filter((b) => leaders.has(b.nodeId))
+    .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
 }
 
 export default defineHandler({
@@ -338,6 +348,6 @@ export default defineHandler({
         return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [] };
       reads = readAll(broker, states, params, ctx.log);
     }
-    return buildResponse(broker, context, reads, version);
+    return buildResponse(broker, context, reads, version, ctx.listenerName);
   },
 });

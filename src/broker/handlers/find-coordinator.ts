@@ -28,14 +28,14 @@ interface Lookup {
   port: number;
 }
 
-function lookup(broker: Broker, keyType: number, key: string): Lookup {
+function lookup(broker: Broker, listenerName: string, keyType: number, key: string): Lookup {
   const none = (errorCode: number): Lookup => ({ errorCode, nodeId: -1, host: '', port: -1 });
   if (keyType === TRANSACTION) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   if (keyType !== GROUP) return none(ErrorCode.INVALID_REQUEST);
   const found = broker.groupCoordinator.findGroupCoordinator(key);
   if (found.errorCode !== 0) return none(found.errorCode);
   // The leader of the group's partition, as Metadata shows it; not live: not available.
-  const endpoint = liveBrokers(broker).find((b) => b.nodeId === found.nodeId);
+  const endpoint = liveBrokers(broker, listenerName).find((b) => b.nodeId === found.nodeId);
   if (!endpoint) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   return { errorCode: 0, nodeId: found.nodeId, host: endpoint.host, port: endpoint.port };
 }
@@ -51,7 +51,7 @@ export default defineHandler({
       return {
         throttleTimeMs: 0,
         coordinators: (request.coordinatorKeys ?? []).map((key) => {
-          const r = lookup(ctx.broker, keyType, key);
+          const r = lookup(ctx.broker, ctx.listenerName, keyType, key);
           return {
             key,
             ...r,
@@ -60,7 +60,7 @@ export default defineHandler({
         }),
       };
     }
-    const r = lookup(ctx.broker, keyType, request.key ?? '');
+    const r = lookup(ctx.broker, ctx.listenerName, keyType, request.key ?? '');
     return { throttleTimeMs: 0, ...r, errorMessage: MESSAGES[r.errorCode] ?? null };
   },
 });

@@ -85,7 +85,7 @@ export default defineHandler({
       version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations === true;
     return {
       throttleTimeMs: 0,
-      brokers: liveBrokers(broker).map((b) => ({
+      brokers: liveBrokers(broker, ctx.listenerName).map((b) => ({
         nodeId: b.nodeId,
         host: b.host,
         port: b.port,

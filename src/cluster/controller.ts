@@ -4,6 +4,9 @@
 // leave ISRs; a partition with no live ISR member stays leaderless (leader -1) until one comes
 // back, unless unclean.leader.election.enable allows a live replica outside the ISR.
 //
+// It also carries reassignments forward (reassignment.ts): once every target replica of a
+// partition being moved is in the ISR, the replicas being removed are dropped in one write.
+//
 // Every write is a compare-and-swap on the topic's revision fenced by the controller's election
 // key, so a controller that lost its election cannot overwrite its successor. A write that loses
 // a race is not retried blindly: the topic watch brings the newer state and the controller
@@ -11,6 +14,7 @@
 import type { ControllerElection } from './controller-election.js';
 import type { BrokerMembership } from './membership.js';
 import type { StoreLogger } from './metadata-store.js';
+import { completeReassignment, isReassigning } from './reassignment.js';
 import type { PartitionAssignment, TopicMetadata, TopicRegistry } from './topic-registry.js';
 
 export interface ControllerOptions {
@@ -50,6 +54,16 @@ export function electLeader(
   // Offline: keep the ISR (its last members are the only clean candidates when they return).
   if (a.leader === -1) return undefined;
   return { ...a, leader: -1, leaderEpoch: a.leaderEpoch + 1 };
+}
+
+/** Everything the controller would change for a partition now: a leader, the ISR, a move. */
+export function controllerDecision(
+  a: PartitionAssignment,
+  live: ReadonlySet<number>,
+  unclean: boolean,
+): PartitionAssignment | undefined {
+  const elected = electLeader(a, live, unclean);
+  return completeReassignment(elected ?? a, live) ?? elected;
 }
 
 export class Controller {
@@ -106,19 +120,23 @@ export class Controller {
         const fence = this.o.election.fence;
         if (this.closed || !fence) return;
         const unclean = this.o.uncleanLeaderElection(topic);
-        const decided = electLeader(a, live, unclean);
+        const decided = controllerDecision(a, live, unclean);
         if (!decided) continue;
         const done = await this.o.topics.updatePartition(
           topic.name,
           a.partition,
-          (current) => electLeader(current, live, unclean),
+          (current) => controllerDecision(current, live, unclean),
           { fence },
         );
         if (!done) continue;
         const cur = this.o.topics.topic(topic.name)?.partitions[a.partition];
         if (!cur) continue;
         const what = `${topic.name}-${a.partition}`;
-        if (cur.leader !== a.leader) {
+        if (isReassigning(a) && !isReassigning(cur)) {
+          this.o.logger.info(
+            `controller: ${what} reassignment done: replicas [${cur.replicas.join(',')}], leader ${cur.leader} at epoch ${cur.leaderEpoch}, ISR [${cur.isr.join(',')}]`,
+          );
+        } else if (cur.leader !== a.leader) {
           const how =
             cur.leader === -1
               ? 'offline: no live replica in the ISR'

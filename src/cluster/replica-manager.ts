@@ -325,8 +325,16 @@ export class ReplicaManager {
       const existing = this.partitions.get(key);
       if (!a.replicas.includes(this.nodeId)) {
         if (existing) {
+          // Reassigned away: the fetcher stops following it before its log goes.
           this.partitions.delete(key);
+          for (const w of [...this.commitWaiters])
+            if (w.partition === existing) this.checkWaiter(w);
+          for (const l of this.leadershipListeners) l();
+          this.notifyAppend(existing);
           this.logManager.deleteLog(topic.name, a.partition);
+          this.options.logger?.info(
+            `${topic.name}-${a.partition}: replica removed from this broker (replicas now [${a.replicas.join(',')}])`,
+          );
         }
         continue;
       }

@@ -12,6 +12,12 @@ export interface PartitionAssignment {
   leader: number;
   leaderEpoch: number;
   isr: number[];
+  /**
+   * A reassignment in progress (Kafka's names): replicas being added (in `replicas`, catching
+   * up) and being removed (in `replicas` until the added ones are in the ISR). Absent otherwise.
+   */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 export interface TopicMetadata {

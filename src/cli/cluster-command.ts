@@ -1,13 +1,17 @@
-// `samsa cluster info`: cluster id, controller, brokers, and how many topics and partitions.
+// `samsa cluster info|reassign|decommission|add-broker`: cluster id, controller, brokers, and how
+// many topics and partitions; moving partitions between brokers lives in reassign-command.ts.
 import { CLIENT_OPTIONS, COMMON_HELP, expectPositionals, parseArgs } from './args.js';
 import { UsageError } from './cli-error.js';
 import { withAdmin } from './client.js';
 import { print, printJson, style, table } from './output.js';
+import { REASSIGN_HELP, runAddBroker, runDecommission, runReassign } from './reassign-command.js';
 
-const HELP = `Usage: samsa cluster info [options]
+const HELP = `Usage: samsa cluster <subcommand> [options]
 
-Shows the cluster id, the controller, every broker (id, host, port, rack), and the number of
-topics and partitions (internal topics included).
+Subcommands:
+  info                                  Cluster id, controller, every broker (id, host, port, rack),
+                                        and the number of topics and partitions (internal included)
+${REASSIGN_HELP}
 
 ${COMMON_HELP}`;
 
@@ -17,6 +21,9 @@ export async function runCluster(args: string[]): Promise<number> {
     print(HELP);
     return 0;
   }
+  if (sub === 'reassign') return runReassign(rest, HELP);
+  if (sub === 'decommission') return runDecommission(rest, HELP);
+  if (sub === 'add-broker') return runAddBroker(rest, HELP);
   if (sub !== 'info') {
     throw new UsageError(`unknown subcommand 'cluster ${sub}' (see 'samsa cluster --help')`);
   }

@@ -12,7 +12,7 @@ Commands:
   produce TOPIC                                       Send lines from stdin or a file as records
   consume TOPIC                                       Print records (from beginning/end/offset/time)
   group list|describe|reset-offsets|delete            Consumer groups, their offsets and lag
-  cluster info                                        Cluster id, controller and brokers
+  cluster info|reassign|decommission|add-broker       Brokers and controller; move partitions
   perf produce|consume                                Load test (records/s, MB/s, latency percentiles)
 
 Brokers: --bootstrap HOST:PORT or SAMSA_BOOTSTRAP (default 127.0.0.1:9092).

@@ -17,6 +17,7 @@ import type {
 } from './admin-configs.js';
 import * as configs from './admin-configs.js';
 import * as groups from './admin-groups.js';
+import * as placement from './admin-reassignments.js';
 import { type BrokerInfo, Cluster, type ClusterOptions, type PartitionInfo } from './cluster.js';
 import type { Connection } from './connection.js';
 import { brokerError, ClientClosedError, KafkaError } from './errors.js';
@@ -36,6 +37,11 @@ export type {
   GroupMemberDescription,
   GroupOffset,
 } from './admin-groups.js';
+export type {
+  ElectionResult,
+  OngoingReassignment,
+  PartitionReassignment,
+} from './admin-reassignments.js';
 
 export interface AdminOptions {
   retry?: RetryOptions;
@@ -320,6 +326,54 @@ export class Admin {
       controllerId: this.cluster.controllerId,
       brokers: [...this.cluster.brokers.values()],
     };
+  }
+
+  /**
+   * Moves partitions to new replica lists (null cancels a move under way). Returns once the
+   * controller recorded the moves; they complete in the background as the new replicas catch
+   * up: follow them with listPartitionReassignments().
+   */
+  async alterPartitionReassignments(options: {
+    reassignments: placement.PartitionReassignment[];
+  }): Promise<void> {
+    await this.connect();
+    await placement.alterPartitionReassignments(
+      await this.controller(),
+      options.reassignments,
+      this.timeoutMs,
+    );
+  }
+
+  /** Partition moves under way (all of them, or among the partitions given). */
+  async listPartitionReassignments(
+    options: { partitions?: { topic: string; partition: number }[] } = {},
+  ): Promise<placement.OngoingReassignment[]> {
+    await this.connect();
+    return withRetry(this.cluster.retry, async () =>
+      placement.listPartitionReassignments(
+        await this.controller(),
+        options.partitions,
+        this.timeoutMs,
+      ),
+    );
+  }
+
+  /**
+   * Elects leaders: 'preferred' moves leadership to each partition's first replica (when live
+   * and in sync), 'unclean' gives a leaderless partition any live replica. Without `partitions`,
+   * every partition that needs it. One result per partition, never thrown.
+   */
+  async electLeaders(options: {
+    type?: 'preferred' | 'unclean';
+    partitions?: { topic: string; partition: number }[];
+  }): Promise<placement.ElectionResult[]> {
+    await this.connect();
+    return placement.electLeaders(
+      await this.controller(),
+      options.type ?? 'preferred',
+      options.partitions,
+      this.timeoutMs,
+    );
   }
 
   /** Groups known to the cluster. */

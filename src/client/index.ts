@@ -83,11 +83,14 @@ export {
   type ConfigEntry,
   type ConfigResourceDescription,
   type ConfigResourceType,
+  type ElectionResult,
   type GroupDescription,
   type GroupListing,
   type GroupMemberDescription,
   type GroupOffset,
   type NewTopic,
+  type OngoingReassignment,
+  type PartitionReassignment,
   type TopicDescription,
 } from './admin.js';
 export {

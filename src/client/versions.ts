@@ -37,6 +37,9 @@ export const CLIENT_VERSIONS: ReadonlyMap<number, VersionRange> = new Map([
   [ApiKey.DeleteGroups, { min: 0, max: 2 }],
   [ApiKey.IncrementalAlterConfigs, { min: 0, max: 1 }],
   [ApiKey.DescribeCluster, { min: 0, max: 1 }],
+  [ApiKey.ElectLeaders, { min: 1, max: 2 }],
+  [ApiKey.AlterPartitionReassignments, { min: 0, max: 0 }],
+  [ApiKey.ListPartitionReassignments, { min: 0, max: 0 }],
 ]);
 
 /** Broker ranges by API key, as the broker advertised them. */

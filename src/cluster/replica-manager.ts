@@ -327,8 +327,7 @@ export class ReplicaManager {
         if (existing) {
           // Reassigned away: the fetcher stops following it before its log goes.
           this.partitions.delete(key);
-          for (const w of [...this.commitWaiters])
-            if (w.partition === existing) this.checkWaiter(w);
+          this.commitWaiters.checkPartition(existing);
           for (const l of this.leadershipListeners) l();
           this.notifyAppend(existing);
           this.logManager.deleteLog(topic.name, a.partition);

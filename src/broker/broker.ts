@@ -117,6 +117,7 @@ export class Broker {
       topics,
       replicaManager: this.replicaManager,
       liveBrokerIds: () => this.liveBrokerIds(),
+      clusterMode,
       log: log.child('group-coordinator'),
     });
   }

@@ -203,7 +203,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     kind: 'int',
     default: '3',
     min: 1,
-    doc: 'Replication factor of __consumer_offsets, capped by the number of live brokers when it is created.',
+    doc: 'Replication factor of __consumer_offsets. In a cluster the topic is created (on the first FindCoordinator) only once this many brokers are alive; a single broker (local metadata store) caps it at 1.',
   },
   {
     name: 'group.initial.rebalance.delay.ms',
@@ -392,6 +392,13 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     default: '104857600',
     min: 1,
     doc: 'segment.bytes of __consumer_offsets.',
+  },
+  {
+    name: 'offsets.commit.timeout.ms',
+    kind: 'int',
+    default: '5000',
+    min: 1,
+    doc: 'How long a group or offset write waits for the in-sync replicas of its __consumer_offsets partition before the client is told to retry (COORDINATOR_NOT_AVAILABLE).',
   },
   {
     name: 'offset.metadata.max.bytes',

@@ -12,6 +12,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { AppendResult } from '../storage/log.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
+import type { AppendOrigin } from '../storage/producer-state.js';
 import { CommitWaiters } from './commit-waiters.js';
 import { alterIsr, laggingFollowers } from './isr-changes.js';
 import { moveLeadershipAway, reclaimLeadership } from './leadership-handover.js';
@@ -181,9 +182,15 @@ export class ReplicaManager {
    * acks=-1 needs min.insync.replicas in the ISR before anything is written (Kafka answers
    * NOT_ENOUGH_REPLICAS then; with acks 0 or 1 the setting does not apply). Like Kafka 3.9
    * (Partition.effectiveMinIsr), the setting is capped at the replication factor, so a
-   * single-replica partition always accepts acks=-1.
+   * single-replica partition always accepts acks=-1. The group coordinator appends its own
+   * records here too (origin 'coordinator', acks=-1, as Kafka writes __consumer_offsets).
    */
-  appendRecordsToLeader(partition: Partition, records: Buffer, requiredAcks: number): AppendResult {
+  appendRecordsToLeader(
+    partition: Partition,
+    records: Buffer,
+    requiredAcks: number,
+    origin: AppendOrigin = 'client',
+  ): AppendResult {
     const minIsr = Math.min(
       partition.log.config.minInsyncReplicas,
       partition.assignment.replicas.length,
@@ -196,7 +203,7 @@ export class ReplicaManager {
       );
     }
     const result = partition.log.append(records, {
-      origin: 'client',
+      origin,
       leaderEpoch: partition.leaderEpoch,
     });
     if (!result.duplicate) {

@@ -13,8 +13,8 @@ export default defineHandler({
   api: ConsumerGroupHeartbeatApi,
   minVersion: 0,
   maxVersion: 1,
-  handle(request, ctx): ConsumerGroupHeartbeatResponse {
-    const r = ctx.broker.groupCoordinator.consumerGroupHeartbeat(
+  async handle(request, ctx): Promise<ConsumerGroupHeartbeatResponse> {
+    const r = await ctx.broker.groupCoordinator.consumerGroupHeartbeat(
       {
         groupId: request.groupId,
         memberId: request.memberId,

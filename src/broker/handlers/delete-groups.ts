@@ -10,10 +10,10 @@ export default defineHandler({
   api: DeleteGroupsApi,
   minVersion: 0,
   maxVersion: 2,
-  handle(request, ctx): DeleteGroupsResponse {
+  async handle(request, ctx): Promise<DeleteGroupsResponse> {
     return {
       throttleTimeMs: 0,
-      results: ctx.broker.groupCoordinator.deleteGroups(request.groupsNames),
+      results: await ctx.broker.groupCoordinator.deleteGroups(request.groupsNames),
     };
   },
 });

@@ -7,8 +7,8 @@ export default defineHandler({
   api: HeartbeatApi,
   minVersion: 0,
   maxVersion: 4,
-  handle(request, ctx): HeartbeatResponse {
-    const errorCode = ctx.broker.groupCoordinator.heartbeat({
+  async handle(request, ctx): Promise<HeartbeatResponse> {
+    const errorCode = await ctx.broker.groupCoordinator.heartbeat({
       groupId: request.groupId,
       generationId: request.generationId,
       memberId: request.memberId,

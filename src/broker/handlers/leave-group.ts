@@ -7,7 +7,7 @@ export default defineHandler({
   api: LeaveGroupApi,
   minVersion: 0,
   maxVersion: 5,
-  handle(request, ctx): LeaveGroupResponse {
+  async handle(request, ctx): Promise<LeaveGroupResponse> {
     const version = ctx.header.apiVersion;
     const members =
       version >= 3
@@ -17,7 +17,7 @@ export default defineHandler({
             reason: m.reason ?? null,
           }))
         : [{ memberId: request.memberId ?? '', groupInstanceId: null, reason: null }];
-    const r = ctx.broker.groupCoordinator.leaveGroup({ groupId: request.groupId, members });
+    const r = await ctx.broker.groupCoordinator.leaveGroup({ groupId: request.groupId, members });
     if (version >= 3) return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
     return { throttleTimeMs: 0, errorCode: r.errorCode || (r.members[0]?.errorCode ?? 0) };
   },

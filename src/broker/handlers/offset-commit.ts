@@ -12,10 +12,10 @@ export default defineHandler({
   api: OffsetCommitApi,
   minVersion: 2,
   maxVersion: 9,
-  handle(request, ctx): OffsetCommitResponse {
+  async handle(request, ctx): Promise<OffsetCommitResponse> {
     const version = ctx.header.apiVersion;
     const retention = version <= 4 ? Number(request.retentionTimeMs ?? -1n) : -1;
-    const topics = ctx.broker.groupCoordinator.commitOffsets(
+    const topics = await ctx.broker.groupCoordinator.commitOffsets(
       {
         groupId: request.groupId,
         generationIdOrMemberEpoch: request.generationIdOrMemberEpoch ?? -1,

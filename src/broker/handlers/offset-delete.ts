@@ -9,8 +9,8 @@ export default defineHandler({
   api: OffsetDeleteApi,
   minVersion: 0,
   maxVersion: 0,
-  handle(request, ctx): OffsetDeleteResponse {
-    const r = ctx.broker.groupCoordinator.deleteOffsets({
+  async handle(request, ctx): Promise<OffsetDeleteResponse> {
+    const r = await ctx.broker.groupCoordinator.deleteOffsets({
       groupId: request.groupId,
       topics: request.topics.map((t) => ({
         name: t.name,

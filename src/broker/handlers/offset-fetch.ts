@@ -14,17 +14,19 @@ export default defineHandler({
   api: OffsetFetchApi,
   minVersion: 1,
   maxVersion: 9,
-  handle(request, ctx): OffsetFetchResponse {
+  async handle(request, ctx): Promise<OffsetFetchResponse> {
     const version = ctx.header.apiVersion;
     const coordinator = ctx.broker.groupCoordinator;
     if (version >= 8) {
-      const groups = (request.groups ?? []).map((g) =>
-        coordinator.fetchOffsets({
-          groupId: g.groupId,
-          memberId: g.memberId ?? null,
-          memberEpoch: g.memberEpoch ?? -1,
-          topics: g.topics,
-        }),
+      const groups = await Promise.all(
+        (request.groups ?? []).map((g) =>
+          coordinator.fetchOffsets({
+            groupId: g.groupId,
+            memberId: g.memberId ?? null,
+            memberEpoch: g.memberEpoch ?? -1,
+            topics: g.topics,
+          }),
+        ),
       );
       return {
         throttleTimeMs: 0,
@@ -42,7 +44,7 @@ export default defineHandler({
       };
     }
     const topics = version >= 2 ? (request.topics ?? null) : (request.topics ?? []);
-    const g: OffsetFetchGroupResult = coordinator.fetchOffsets({
+    const g: OffsetFetchGroupResult = await coordinator.fetchOffsets({
       groupId: request.groupId ?? '',
       memberId: null,
       memberEpoch: -1,

@@ -7,6 +7,8 @@ export interface GroupCoordinatorConfig {
   offsetsTopicNumPartitions: number;
   offsetsTopicReplicationFactor: number;
   offsetsTopicSegmentBytes: number;
+  /** How long a write to __consumer_offsets may wait for the ISR before the client is told to retry. */
+  offsetsCommitTimeoutMs: number;
   offsetsRetentionMs: number;
   offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
@@ -29,6 +31,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   offsetsTopicNumPartitions: 50,
   offsetsTopicReplicationFactor: 3,
   offsetsTopicSegmentBytes: 100 * 1024 * 1024,
+  offsetsCommitTimeoutMs: 5000,
   offsetsRetentionMs: 7 * 24 * 60 * 60_000,
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataMaxBytes: 4096,
@@ -81,6 +84,7 @@ export function groupCoordinatorConfig(source: ConfigSource): GroupCoordinatorCo
       1,
     ),
     offsetsTopicSegmentBytes: num('offsets.topic.segment.bytes', d.offsetsTopicSegmentBytes, 1),
+    offsetsCommitTimeoutMs: num('offsets.commit.timeout.ms', d.offsetsCommitTimeoutMs, 1),
     offsetsRetentionMs: retentionMinutes * 60_000,
     offsetsRetentionCheckIntervalMs: num(
       'offsets.retention.check.interval.ms',

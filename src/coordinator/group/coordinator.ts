@@ -1,7 +1,8 @@
 // The group coordinator as the broker's handlers see it: one method per API, in domain terms.
 // It routes a group to its __consumer_offsets partition (Kafka's hash), creates that topic on
-// the first FindCoordinator, keeps the partitions it leads loaded (runtime.ts), and turns the
-// errors of an operation into the answer Kafka gives for that API.
+// the first FindCoordinator, keeps loaded exactly the partitions the replica manager says this
+// broker leads (runtime.ts; following its leadership changes), answers once the records an
+// answer depends on are replicated, and turns errors into the answer Kafka gives for each API.
 import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import type { TopicChange, TopicRegistry } from '../../cluster/topic-registry.js';
 import { ErrorCode, KafkaError, MalformedInputError } from '../../protocol/errors.js';
@@ -46,6 +47,12 @@ export interface GroupCoordinatorOptions {
   topics: TopicRegistry;
   replicaManager: ReplicaManager;
   liveBrokerIds: () => number[];
+  /**
+   * Several brokers share the metadata: __consumer_offsets is created only once
+   * offsets.topic.replication.factor brokers are alive, as Kafka does. On one node (false) the
+   * factor is capped by the brokers there are, so a lone broker works out of the box.
+   */
+  clusterMode?: boolean;
   log: CoordinatorLogger;
   scheduler?: Scheduler;
 }
@@ -83,8 +90,9 @@ function codeOf(err: unknown): number {
 export class GroupCoordinator {
   readonly config: GroupCoordinatorConfig;
   private readonly runtime: CoordinatorRuntime;
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: (() => void)[];
   private creating: Promise<void> | undefined;
+  private warnedTooFewBrokers = false;
   private closed = false;
 
   constructor(private readonly o: GroupCoordinatorOptions) {
@@ -96,7 +104,10 @@ export class GroupCoordinator {
       scheduler: o.scheduler ?? realScheduler,
       log: o.log,
     });
-    this.unsubscribe = o.topics.onChange((c) => this.onTopicChange(c));
+    this.unsubscribe = [
+      o.replicaManager.onLeadershipChange(() => this.syncPartitions()),
+      o.topics.onChange((c) => this.onTopicChange(c)),
+    ];
     this.syncPartitions();
   }
 
@@ -108,15 +119,20 @@ export class GroupCoordinator {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.unsubscribe();
+    for (const off of this.unsubscribe) off();
     this.runtime.close();
   }
 
+  /**
+   * Loads the partitions led here and unloads the others. Leadership is the replica manager's
+   * view, not the assignment's: a broker restarted in a cluster is still named leader but does
+   * not lead until it claims a newer leader epoch, and one that lost its session stops at once.
+   */
   private syncPartitions(): Promise<void>[] {
     if (this.closed) return [];
     const topic = this.o.topics.topic(GROUP_METADATA_TOPIC);
     const led = (topic?.partitions ?? [])
-      .filter((a) => a.leader === this.o.nodeId)
+      .filter((a) => this.o.replicaManager.partition(GROUP_METADATA_TOPIC, a.partition)?.isLeader)
       .map((a) => a.partition);
     return this.runtime.sync(led);
   }
@@ -129,7 +145,13 @@ export class GroupCoordinator {
     if (change.type !== 'deleted') return;
     for (const shard of this.runtime.activeShards()) {
       try {
-        shard.run(() => result(undefined, offsets.onTopicDeleted(shard, change.topic.name)));
+        shard
+          .write(() => result(undefined, offsets.onTopicDeleted(shard, change.topic.name)))
+          .catch((err: Error) =>
+            this.o.log.warn(
+              `dropping offsets of deleted topic ${change.topic.name}: ${err.message}`,
+            ),
+          );
       } catch (err) {
         this.o.log.warn(
           `dropping offsets of deleted topic ${change.topic.name}: ${(err as Error).message}`,
@@ -171,17 +193,28 @@ export class GroupCoordinator {
     return { errorCode: 0, nodeId: assignment.leader };
   }
 
-  /** Creates __consumer_offsets as Kafka does: compacted, 100 MiB segments, RF capped by live brokers. */
+  /**
+   * Creates __consumer_offsets as Kafka does: compacted, 100 MiB segments, with
+   * offsets.topic.replication.factor replicas. In a cluster it waits (FindCoordinator answering
+   * COORDINATOR_NOT_AVAILABLE) until that many brokers are alive; a single node caps the factor.
+   */
   async createOffsetsTopic(): Promise<void> {
     const brokers = this.o.liveBrokerIds();
+    const wanted = this.config.offsetsTopicReplicationFactor;
+    if (this.o.clusterMode && brokers.length < wanted) {
+      if (!this.warnedTooFewBrokers) {
+        this.o.log.warn(
+          `not creating ${GROUP_METADATA_TOPIC} yet: offsets.topic.replication.factor is ${wanted} but ${brokers.length} broker(s) are alive; consumer groups wait until enough brokers join (or lower the setting)`,
+        );
+      }
+      this.warnedTooFewBrokers = true;
+      return;
+    }
     try {
       await this.o.topics.createTopic({
         name: GROUP_METADATA_TOPIC,
         numPartitions: this.config.offsetsTopicNumPartitions,
-        replicationFactor: Math.max(
-          1,
-          Math.min(this.config.offsetsTopicReplicationFactor, brokers.length),
-        ),
+        replicationFactor: Math.max(1, Math.min(wanted, brokers.length)),
         brokers,
         configs: {
           'cleanup.policy': 'compact',
@@ -211,7 +244,7 @@ export class GroupCoordinator {
     if (input.groupId === '') return emptyJoinResult(input.memberId, ErrorCode.INVALID_GROUP_ID);
     try {
       const shard = this.shardFor(input.groupId);
-      return await shard.run(() => classic.joinGroup(shard, input, origin));
+      return await shard.write(() => classic.joinGroup(shard, input, origin));
     } catch (err) {
       return emptyJoinResult(input.memberId, codeOf(err));
     }
@@ -228,17 +261,17 @@ export class GroupCoordinator {
     if (input.groupId === '') return error(ErrorCode.INVALID_GROUP_ID);
     try {
       const shard = this.shardFor(input.groupId);
-      return await shard.run(() => classic.syncGroup(shard, input));
+      return await shard.write(() => classic.syncGroup(shard, input));
     } catch (err) {
       return error(codeOf(err));
     }
   }
 
-  heartbeat(input: HeartbeatInput): number {
+  async heartbeat(input: HeartbeatInput): Promise<number> {
     if (input.groupId === '') return ErrorCode.INVALID_GROUP_ID;
     try {
       const shard = this.shardFor(input.groupId);
-      return shard.run(() => classic.heartbeat(shard, input));
+      return await shard.write(() => classic.heartbeat(shard, input));
     } catch (err) {
       const code = codeOf(err);
       // While the partition loads, heartbeats are answered blindly, as Kafka does.
@@ -246,11 +279,11 @@ export class GroupCoordinator {
     }
   }
 
-  leaveGroup(input: LeaveGroupInput): LeaveGroupResult {
+  async leaveGroup(input: LeaveGroupInput): Promise<LeaveGroupResult> {
     if (input.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     try {
       const shard = this.shardFor(input.groupId);
-      return shard.run(() => classic.leaveGroup(shard, input));
+      return await shard.write(() => classic.leaveGroup(shard, input));
     } catch (err) {
       return { errorCode: codeOf(err), members: [] };
     }
@@ -258,14 +291,17 @@ export class GroupCoordinator {
 
   // --- offsets ---------------------------------------------------------------------------------
 
-  commitOffsets(input: OffsetCommitInput, apiVersion: number): TopicPartitionErrors[] {
+  async commitOffsets(
+    input: OffsetCommitInput,
+    apiVersion: number,
+  ): Promise<TopicPartitionErrors[]> {
     checkStoredStrings(
       input.groupId,
       ...input.topics.flatMap((t) => t.partitions.map((p) => p.committedMetadata)),
     );
     try {
       const shard = this.shardFor(input.groupId);
-      return shard.run(() => offsets.commitOffsets(shard, input, apiVersion));
+      return await shard.write(() => offsets.commitOffsets(shard, input, apiVersion));
     } catch (err) {
       const code = codeOf(err);
       return input.topics.map((t) => ({
@@ -278,19 +314,21 @@ export class GroupCoordinator {
     }
   }
 
-  fetchOffsets(input: OffsetFetchGroupInput): OffsetFetchGroupResult {
+  /** Offsets as committed: answered once the writes before it are replicated. */
+  async fetchOffsets(input: OffsetFetchGroupInput): Promise<OffsetFetchGroupResult> {
     try {
-      return offsets.fetchOffsets(this.shardFor(input.groupId), input);
+      const shard = this.shardFor(input.groupId);
+      return await shard.write(() => result(offsets.fetchOffsets(shard, input)));
     } catch (err) {
       return { groupId: input.groupId, errorCode: codeOf(err), topics: [] };
     }
   }
 
-  deleteOffsets(input: OffsetDeleteInput): OffsetDeleteResult {
+  async deleteOffsets(input: OffsetDeleteInput): Promise<OffsetDeleteResult> {
     if (input.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     try {
       const shard = this.shardFor(input.groupId);
-      return shard.run(() => offsets.deleteOffsets(shard, input));
+      return await shard.write(() => offsets.deleteOffsets(shard, input));
     } catch (err) {
       return { errorCode: codeOf(err), topics: [] };
     }
@@ -327,7 +365,9 @@ export class GroupCoordinator {
     return { errorCode: 0, groups };
   }
 
-  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[] {
+  async deleteGroups(
+    groupIds: readonly string[],
+  ): Promise<{ groupId: string; errorCode: number }[]> {
     const byShard = new Map<number, string[]>();
     const out = new Map<string, number>();
     for (const id of new Set(groupIds)) {
@@ -337,7 +377,7 @@ export class GroupCoordinator {
     for (const ids of byShard.values()) {
       try {
         const shard = this.shardFor(ids[0]!);
-        for (const r of shard.run(() => admin.deleteGroups(shard, ids)))
+        for (const r of await shard.write(() => admin.deleteGroups(shard, ids)))
           out.set(r.groupId, r.errorCode);
       } catch (err) {
         const code = codeOf(err);
@@ -349,15 +389,15 @@ export class GroupCoordinator {
 
   // --- KIP-848 consumer groups -----------------------------------------------------------------
 
-  consumerGroupHeartbeat(
+  async consumerGroupHeartbeat(
     input: ConsumerGroupHeartbeatInput,
     origin: RequestOrigin,
-  ): ConsumerGroupHeartbeatResult {
+  ): Promise<ConsumerGroupHeartbeatResult> {
     try {
       if (input.groupId === '')
         throw new KafkaError(ErrorCode.INVALID_REQUEST, "GroupId can't be empty.");
       const shard = this.shardFor(input.groupId);
-      return shard.run(() => consumer.consumerGroupHeartbeat(shard, input, origin));
+      return await shard.write(() => consumer.consumerGroupHeartbeat(shard, input, origin));
     } catch (err) {
       const code = codeOf(err);
       const message = (err as KafkaError).message.replace(/^[A-Z_]+: /, '');

@@ -1,7 +1,9 @@
 // The partitions of __consumer_offsets this broker leads, each with its GroupShard: loading a
-// shard replays the partition's log from its start (yielding to the event loop between reads,
-// answering COORDINATOR_LOAD_IN_PROGRESS meanwhile); an active shard appends its records to the
-// log and wakes delayed fetches; losing the partition unloads the shard and its timers.
+// shard replays the partition's log from its start to its end (yielding to the event loop
+// between reads, answering COORDINATOR_LOAD_IN_PROGRESS meanwhile); an active shard appends its
+// records to the log as the leader (acks=all: min.insync.replicas is checked first, and the
+// write completes once the high watermark passes it); losing the partition unloads the shard
+// and its timers.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Partition, ReplicaManager } from '../../cluster/replica-manager.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
@@ -26,6 +28,8 @@ interface ShardState {
   shard: GroupShard;
   /** Bumped by every load and unload, so a load that lost its partition meanwhile stops. */
   token: number;
+  /** Settles when the load ends (whatever its outcome). */
+  loaded?: Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -73,14 +77,23 @@ export class CoordinatorRuntime {
     return this.shards.get(partition)?.status === 'active';
   }
 
-  /** Loads the partitions this broker now leads and unloads the ones it no longer does. */
+  /**
+   * Loads the partitions this broker now leads and unloads the ones it no longer does; returns
+   * the loads still under way (started now or earlier).
+   */
   sync(ledPartitions: readonly number[]): Promise<void>[] {
     if (this.closed) return [];
     const led = new Set(ledPartitions);
     for (const p of [...this.shards.keys()]) if (!led.has(p)) this.unload(p);
-    const loads: Promise<void>[] = [];
-    for (const p of led) if (!this.shards.has(p)) loads.push(this.load(p));
-    return loads;
+    for (const p of led) {
+      if (this.shards.has(p)) continue;
+      const loaded = this.load(p);
+      const state = this.shards.get(p);
+      if (state?.status === 'loading') state.loaded = loaded;
+    }
+    return [...this.shards.values()].flatMap((s) =>
+      s.status === 'loading' && s.loaded ? [s.loaded] : [],
+    );
   }
 
   private async load(partition: number): Promise<void> {
@@ -124,7 +137,10 @@ export class CoordinatorRuntime {
     const p = this.o.replicaManager.partition(GROUP_METADATA_TOPIC, partition);
     if (!p) throw new Error(`no log for ${GROUP_METADATA_TOPIC}-${partition}`);
     let offset = p.logStartOffset;
-    const end = p.highWatermark;
+    // To the log end, not the high watermark: a new leader's log is the partition's truth, and
+    // its tail is committed as soon as the followers have it (answers wait for that, below).
+    const end = p.logEndOffset;
+    if (p.highWatermark < end) shard.awaitCommit(this.commit(p, end));
     let count = 0;
     let warnedTransactional = false;
     while (offset < end) {
@@ -165,11 +181,28 @@ export class CoordinatorRuntime {
     return count;
   }
 
-  private append(partition: number, records: readonly GroupRecord[]): void {
-    const p: Partition = this.o.replicaManager.leaderPartition(GROUP_METADATA_TOPIC, partition);
+  private append(partition: number, records: readonly GroupRecord[]): Promise<void> | undefined {
+    const rm = this.o.replicaManager;
+    const p: Partition = rm.leaderPartition(GROUP_METADATA_TOPIC, partition);
     const batches = buildCoordinatorBatches(records, this.o.scheduler.now());
-    p.log.append(batches, { origin: 'coordinator', leaderEpoch: p.leaderEpoch });
-    this.o.replicaManager.notifyAppend(p);
+    const appended = rm.appendRecordsToLeader(p, batches, -1, 'coordinator');
+    if (p.highWatermark > appended.lastOffset) return undefined;
+    return this.commit(p, appended.lastOffset + 1);
+  }
+
+  /** Settles once the high watermark reaches `offset` (offsets.commit.timeout.ms at most). */
+  private async commit(p: Partition, offset: number): Promise<void> {
+    const code = await this.o.replicaManager.waitForCommit(
+      p,
+      offset,
+      this.o.config.offsetsCommitTimeoutMs,
+    );
+    if (code !== ErrorCode.NONE) {
+      throw new KafkaError(
+        code,
+        `${GROUP_METADATA_TOPIC}-${p.partition}: records below offset ${offset} not replicated to the ISR`,
+      );
+    }
   }
 
   private scheduleExpiration(shard: GroupShard): void {

@@ -1,7 +1,8 @@
 // The state of one __consumer_offsets partition: its groups and committed offsets, Kafka's
 // GroupCoordinatorShard. Operations (classic-ops, consumer-ops, offset-ops, admin-ops) read this
 // state and return a CoordinatorResult; run() appends the records through the injected appender
-// and replays them. The same replay() rebuilds the state from the log at load time.
+// and replays them, write() also waits until they are replicated to the ISR before answering.
+// The same replay() rebuilds the state from the log at load time.
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { ClassicGroup } from './classic-group.js';
 import type { GroupCoordinatorConfig } from './config.js';
@@ -33,8 +34,12 @@ export interface CoordinatorLogger {
   error(message: string): void;
 }
 
-/** Writes records to the partition's log; throws a KafkaError when it cannot. */
-export type Appender = (records: readonly GroupRecord[]) => void;
+/**
+ * Writes records to the partition's log; throws a KafkaError when it cannot. Returns a promise
+ * when the records are not committed yet (a replicated partition): it settles once the high
+ * watermark passes them, rejecting with the replica manager's KafkaError if it never does.
+ */
+export type Appender = (records: readonly GroupRecord[]) => Promise<void> | undefined;
 
 export interface ShardOptions {
   partition: number;
@@ -55,6 +60,7 @@ export class GroupShard {
   private readonly scheduler: Scheduler;
   private readonly keyedTimer: KeyedTimer;
   private readonly appender: Appender;
+  private pendingCommit: Promise<void> | undefined;
 
   constructor(o: ShardOptions) {
     this.partition = o.partition;
@@ -77,23 +83,78 @@ export class GroupShard {
   }
 
   /**
-   * Runs an operation: appends its records, replays them, tells it the outcome, and returns its
-   * response. A failed append throws the coordinator error Kafka maps it to and changes nothing.
+   * Runs an operation: appends its records, replays them, and returns its response at once.
+   * The operation hears the outcome (onAppended) once the records are committed. A failed append
+   * throws the coordinator error Kafka maps it to and changes nothing. For what may be answered
+   * only once replicated, use write().
    */
   run<T>(op: () => CoordinatorResult<T>): T {
+    return this.execute(op).response;
+  }
+
+  /**
+   * Runs an operation and resolves with its response once everything it may reflect is
+   * committed: its own records, or (an operation that wrote nothing) the last records written
+   * before it, as Kafka's runtime does. Rejects with the mapped coordinator error when they
+   * are not (NOT_COORDINATOR after losing leadership, COORDINATOR_NOT_AVAILABLE on a timeout
+   * or too few in-sync replicas). State stays as replayed: it matches this leader's log.
+   */
+  async write<T>(op: () => CoordinatorResult<T>): Promise<T> {
+    const { response, committed } = this.execute(op);
+    if (committed) await committed;
+    return response;
+  }
+
+  /** Records at the end of the log not yet committed (a load replays past the high watermark). */
+  awaitCommit(committed: Promise<void>): void {
+    this.trackCommit(committed);
+  }
+
+  private execute<T>(op: () => CoordinatorResult<T>): {
+    response: T;
+    committed: Promise<void> | undefined;
+  } {
     const res = op();
-    if (res.records.length > 0) {
-      try {
-        this.appender(res.records);
-      } catch (err) {
+    if (res.records.length === 0) {
+      res.onAppended?.(undefined);
+      return { response: res.response, committed: this.pendingCommit };
+    }
+    let replicated: Promise<void> | undefined;
+    try {
+      replicated = this.appender(res.records);
+    } catch (err) {
+      const mapped = appendErrorToCoordinatorError(err);
+      res.onAppended?.(mapped);
+      throw mapped;
+    }
+    if (res.replay !== false) for (const r of res.records) this.replay(r);
+    if (!replicated) {
+      res.onAppended?.(undefined);
+      return { response: res.response, committed: this.pendingCommit };
+    }
+    const committed = replicated.then(
+      () => res.onAppended?.(undefined),
+      (err: unknown) => {
         const mapped = appendErrorToCoordinatorError(err);
         res.onAppended?.(mapped);
         throw mapped;
-      }
-      if (res.replay !== false) for (const r of res.records) this.replay(r);
-    }
-    res.onAppended?.(undefined);
-    return res.response;
+      },
+    );
+    this.trackCommit(committed);
+    return { response: res.response, committed };
+  }
+
+  /**
+   * The latest write still waiting for the high watermark. Commits complete in offset order
+   * (the high watermark only grows), so waiting for the last one waits for all before it.
+   */
+  private trackCommit(committed: Promise<void>): void {
+    this.pendingCommit = committed;
+    committed
+      .catch(() => {})
+      .finally(() => {
+        if (this.pendingCommit === committed) this.pendingCommit = undefined;
+      });
   }
 
   /** Keyed timers whose expiry runs an operation; rescheduling a key replaces it. */
@@ -247,6 +308,7 @@ export function appendErrorToCoordinatorError(err: unknown): KafkaError {
   switch (err.code) {
     case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
     case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
     case ErrorCode.REQUEST_TIMED_OUT:
       return new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, err.message);
     case ErrorCode.NOT_LEADER_OR_FOLLOWER:

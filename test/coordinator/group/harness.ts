@@ -62,6 +62,11 @@ export interface Harness {
   config: GroupCoordinatorConfig;
   /** Make the next appends fail with this error (undefined: succeed again). */
   failAppends(error: KafkaError | undefined): void;
+  /**
+   * Appends from now on are not committed until settled here, as on a replicated partition
+   * waiting for its followers: settle(undefined) commits them, settle(err) fails them.
+   */
+  holdCommits(): { settle(error?: KafkaError): void; readonly held: number };
   /** A new shard built only by replaying `log`. */
   rebuild(): GroupShard;
 }
@@ -72,6 +77,7 @@ export function harness(config: Partial<GroupCoordinatorConfig> = {}): Harness {
   const log: EncodedRecord[] = [];
   const cfg = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, groupInitialRebalanceDelayMs: 0, ...config };
   let failure: KafkaError | undefined;
+  let held: { resolve(): void; reject(e: KafkaError): void }[] | undefined;
   const make = () =>
     new GroupShard({
       partition: 0,
@@ -82,6 +88,9 @@ export function harness(config: Partial<GroupCoordinatorConfig> = {}): Harness {
       appender: (records) => {
         if (failure) throw failure;
         for (const r of records) log.push(encodeGroupRecord(r));
+        if (!held) return undefined;
+        const waiting = held;
+        return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
       },
     });
   const shard = make();
@@ -93,6 +102,21 @@ export function harness(config: Partial<GroupCoordinatorConfig> = {}): Harness {
     config: cfg,
     failAppends: (e) => {
       failure = e;
+    },
+    holdCommits() {
+      held = [];
+      const waiting = held;
+      return {
+        settle(error?: KafkaError) {
+          for (const w of waiting.splice(0)) {
+            if (error) w.reject(error);
+            else w.resolve();
+          }
+        },
+        get held() {
+          return waiting.length;
+        },
+      };
     },
     rebuild() {
       const fresh = make();

@@ -2,10 +2,10 @@
 // server-side assignment, and ConsumerGroupDescribe. Each heartbeat computes, against the
 // current state, the records of what changed (member subscription, subscribed topics' metadata,
 // group epoch, target assignment, the member's next assignment step); replaying those records is
-// what changes the group.
+// what changes the group. Subscriptions and the assignor run are in consumer-subscription.ts,
+// member fencing and timers in consumer-member.ts.
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { randomUuid } from '../../protocol/primitives/uuid.js';
-import { ASSIGNORS, type AssignmentMember } from './assignors.js';
 import { ClassicGroup } from './classic-group.js';
 import {
   type Assignment,
@@ -22,12 +22,30 @@ import {
   memberMetadataRecord,
   memberTombstones,
   newMember,
-  type SubscribedTopic,
   subscriptionMetadataRecord,
   targetAssignmentEpochRecord,
   targetAssignmentRecord,
   toTopicPartitions,
 } from './consumer-group.js';
+import {
+  cancelTimers,
+  checkMemberEpoch,
+  fenceMember,
+  rebalanceKey,
+  scheduleRebalanceTimeout,
+  scheduleSessionTimeout,
+  unknownMember,
+} from './consumer-member.js';
+import {
+  compileRegex,
+  computeTargetAssignment,
+  preferredAssignor,
+  sameAssignmentState,
+  sameMemberMetadata,
+  sameMetadata,
+  sameSubscription,
+  subscriptionMetadata,
+} from './consumer-subscription.js';
 import { reconcile } from './reconcile.js';
 import type { GroupRecord } from './records.js';
 import { groupMetadataTombstone } from './records.js';
@@ -39,12 +57,7 @@ import type {
   DescribedAssignment,
   DescribedConsumerGroup,
   RequestOrigin,
-  TopicPartitionsById,
 } from './types.js';
-
-const sessionKey = (groupId: string, memberId: string) => `session-timeout-${groupId}-${memberId}`;
-const rebalanceKey = (groupId: string, memberId: string) =>
-  `rebalance-timeout-${groupId}-${memberId}`;
 
 const invalid = (message: string) => new KafkaError(ErrorCode.INVALID_REQUEST, message);
 
@@ -77,132 +90,6 @@ function validate(s: GroupShard, r: ConsumerGroupHeartbeatInput): void {
       `ServerAssignor ${r.serverAssignor} is not supported. Supported assignors: ${s.config.consumerAssignors.join(', ')}.`,
     );
   }
-}
-
-const regexCache = new Map<string, RegExp>();
-
-/** Kafka matches the whole topic name (RE2 syntax, which JS RegExp covers for common use). */
-function compileRegex(source: string): RegExp {
-  let re = regexCache.get(source);
-  if (re) return re;
-  try {
-    re = new RegExp(`^(?:${source})$`);
-  } catch (err) {
-    throw new KafkaError(
-      ErrorCode.INVALID_REGULAR_EXPRESSION,
-      `Invalid regular expression ${source}: ${(err as Error).message}`,
-    );
-  }
-  if (regexCache.size > 1000) regexCache.clear();
-  regexCache.set(source, re);
-  return re;
-}
-
-/** Topic names a member subscribes to, its regex resolved against the existing topics. */
-function memberTopics(m: ConsumerGroupMember, topics: TopicsView): Set<string> {
-  const out = new Set(m.subscribedTopicNames);
-  if (m.subscribedTopicRegex) {
-    const re = compileRegex(m.subscribedTopicRegex);
-    for (const name of topics.names()) if (!name.startsWith('__') && re.test(name)) out.add(name);
-  }
-  return out;
-}
-
-function subscriptionMetadata(
-  members: Iterable<ConsumerGroupMember>,
-  topics: TopicsView,
-): Map<string, SubscribedTopic> {
-  const out = new Map<string, SubscribedTopic>();
-  for (const m of members) {
-    for (const name of memberTopics(m, topics)) {
-      const t = topics.byName(name);
-      if (t && !out.has(name))
-        out.set(name, { topicId: t.topicId, name, numPartitions: t.numPartitions });
-    }
-  }
-  return out;
-}
-
-function sameMetadata(
-  a: ReadonlyMap<string, SubscribedTopic>,
-  b: ReadonlyMap<string, SubscribedTopic>,
-): boolean {
-  if (a.size !== b.size) return false;
-  for (const [name, t] of a) {
-    const o = b.get(name);
-    if (!o || o.topicId !== t.topicId || o.numPartitions !== t.numPartitions) return false;
-  }
-  return true;
-}
-
-const sameList = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
-
-function sameSubscription(a: ConsumerGroupMember, b: ConsumerGroupMember): boolean {
-  return (
-    sameList(a.subscribedTopicNames, b.subscribedTopicNames) &&
-    a.subscribedTopicRegex === b.subscribedTopicRegex
-  );
-}
-
-function sameMemberMetadata(a: ConsumerGroupMember, b: ConsumerGroupMember): boolean {
-  return (
-    sameSubscription(a, b) &&
-    a.instanceId === b.instanceId &&
-    a.rackId === b.rackId &&
-    a.clientId === b.clientId &&
-    a.clientHost === b.clientHost &&
-    a.rebalanceTimeoutMs === b.rebalanceTimeoutMs &&
-    a.serverAssignor === b.serverAssignor
-  );
-}
-
-function sameAssignmentState(a: ConsumerGroupMember, b: ConsumerGroupMember): boolean {
-  return (
-    a.memberEpoch === b.memberEpoch &&
-    a.previousMemberEpoch === b.previousMemberEpoch &&
-    a.state === b.state &&
-    assignmentsEqual(a.assignedPartitions, b.assignedPartitions) &&
-    assignmentsEqual(a.partitionsPendingRevocation, b.partitionsPendingRevocation)
-  );
-}
-
-function isSubset(owned: readonly TopicPartitionsById[] | null, target: Assignment): boolean {
-  if (owned === null) return false;
-  return owned.every((t) => {
-    const ps = target.get(t.topicId);
-    return t.partitions.every((p) => ps?.has(p) === true);
-  });
-}
-
-function checkMemberEpoch(
-  member: ConsumerGroupMember,
-  received: number,
-  owned: readonly TopicPartitionsById[] | null,
-): void {
-  if (received > member.memberEpoch) {
-    throw new KafkaError(
-      ErrorCode.FENCED_MEMBER_EPOCH,
-      `The consumer group member has a greater member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
-    );
-  }
-  // The previous epoch is accepted when the answer that bumped it may have been lost.
-  if (
-    received < member.memberEpoch &&
-    (received !== member.previousMemberEpoch || !isSubset(owned, member.assignedPartitions))
-  ) {
-    throw new KafkaError(
-      ErrorCode.FENCED_MEMBER_EPOCH,
-      `The consumer group member has a smaller member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
-    );
-  }
-}
-
-function unknownMember(memberId: string, groupId: string): KafkaError {
-  return new KafkaError(
-    ErrorCode.UNKNOWN_MEMBER_ID,
-    `Member ${memberId} is not a member of group ${groupId}.`,
-  );
 }
 
 /** The group to work on; a new one is not registered here: replaying its records creates it. */
@@ -390,53 +277,6 @@ export function consumerGroupHeartbeat(
   );
 }
 
-function computeTargetAssignment(
-  s: GroupShard,
-  group: ConsumerGroup,
-  members: ConsumerGroupMember[],
-  metadata: ReadonlyMap<string, SubscribedTopic>,
-  records: GroupRecord[],
-): Map<string, Assignment> {
-  const topics = new Map<string, number>();
-  for (const t of metadata.values()) topics.set(t.topicId, t.numPartitions);
-  const specMembers = new Map<string, AssignmentMember>();
-  for (const m of members) {
-    const ids = new Set<string>();
-    for (const name of memberTopics(m, s.topics)) {
-      const t = metadata.get(name);
-      if (t) ids.add(t.topicId);
-    }
-    specMembers.set(m.memberId, {
-      subscribedTopicIds: ids,
-      current: group.targetAssignment.get(m.memberId) ?? EMPTY,
-    });
-  }
-  const assignor = ASSIGNORS.get(preferredAssignor(s, members)) ?? ASSIGNORS.get('uniform')!;
-  const assignment = assignor.assign({ members: specMembers, topics });
-  for (const [memberId, a] of assignment) {
-    const previous = group.targetAssignment.get(memberId);
-    if (!previous || !assignmentsEqual(previous, a))
-      records.push(targetAssignmentRecord(group.groupId, memberId, a));
-  }
-  return assignment;
-}
-
-/** The assignor most members ask for, else the first configured one (Kafka's rule). */
-function preferredAssignor(s: GroupShard, members: Iterable<ConsumerGroupMember>): string {
-  const counts = new Map<string, number>();
-  for (const m of members)
-    if (m.serverAssignor) counts.set(m.serverAssignor, (counts.get(m.serverAssignor) ?? 0) + 1);
-  let best = s.config.consumerAssignors[0] ?? 'uniform';
-  let bestCount = 0;
-  for (const [name, n] of counts) {
-    if (n > bestCount) {
-      best = name;
-      bestCount = n;
-    }
-  }
-  return best;
-}
-
 function leave(
   s: GroupShard,
   r: ConsumerGroupHeartbeatInput,
@@ -478,65 +318,6 @@ function leave(
   }
   s.log.info(`member ${member.memberId} left consumer group ${r.groupId}`);
   return result(response, fenceMember(s, group, member));
-}
-
-/** The records removing a member: its own records, the group's new metadata and epoch. */
-function fenceMember(
-  s: GroupShard,
-  group: ConsumerGroup,
-  member: ConsumerGroupMember,
-): GroupRecord[] {
-  const records = memberTombstones(group.groupId, member.memberId);
-  const rest = [...group.members.values()].filter((m) => m.memberId !== member.memberId);
-  const metadata = subscriptionMetadata(rest, s.topics);
-  if (!sameMetadata(metadata, group.subscriptionMetadata))
-    records.push(subscriptionMetadataRecord(group.groupId, metadata));
-  records.push(groupEpochRecord(group.groupId, group.groupEpoch + 1));
-  cancelTimers(s, group.groupId, member.memberId);
-  return records;
-}
-
-function cancelTimers(s: GroupShard, groupId: string, memberId: string): void {
-  s.cancel(sessionKey(groupId, memberId));
-  s.cancel(rebalanceKey(groupId, memberId));
-}
-
-function scheduleSessionTimeout(s: GroupShard, groupId: string, memberId: string): void {
-  s.schedule(sessionKey(groupId, memberId), s.config.consumerSessionTimeoutMs, () => {
-    const group = s.consumerGroup(groupId);
-    const member = group?.members.get(memberId);
-    if (!group || !member) return result(undefined);
-    s.log.info(`member ${memberId} of consumer group ${groupId} fenced: its session expired`);
-    return result(undefined, fenceMember(s, group, member));
-  });
-}
-
-function scheduleRebalanceTimeout(
-  s: GroupShard,
-  groupId: string,
-  memberId: string,
-  epoch: number,
-  timeoutMs: number,
-): void {
-  s.schedule(rebalanceKey(groupId, memberId), Math.max(timeoutMs, 0), () => {
-    const group = s.consumerGroup(groupId);
-    const member = group?.members.get(memberId);
-    if (!group || !member || member.memberEpoch !== epoch) return result(undefined);
-    s.log.info(
-      `member ${memberId} of consumer group ${groupId} fenced: it did not revoke partitions within ${timeoutMs} ms`,
-    );
-    return result(undefined, fenceMember(s, group, member));
-  });
-}
-
-/** After a load, members must heartbeat again within their session. */
-export function onConsumerGroupLoaded(s: GroupShard, group: ConsumerGroup): void {
-  for (const m of group.members.values()) {
-    scheduleSessionTimeout(s, group.groupId, m.memberId);
-    if (m.state === MemberState.UnrevokedPartitions) {
-      scheduleRebalanceTimeout(s, group.groupId, m.memberId, m.memberEpoch, m.rebalanceTimeoutMs);
-    }
-  }
 }
 
 // --- ConsumerGroupDescribe ---------------------------------------------------------------------
@@ -592,44 +373,4 @@ export function describeConsumerGroup(s: GroupShard, groupId: string): Described
       ),
     })),
   };
-}
-
-/** OffsetCommit's member check for consumer groups: member id and epoch must be current. */
-export function commitMemberError(
-  group: ConsumerGroup,
-  memberId: string,
-  memberEpoch: number,
-  apiVersion: number,
-): KafkaError | undefined {
-  // A commit outside group management (epoch -1) is accepted while the group is empty.
-  if (memberEpoch < 0 && group.isEmpty) return undefined;
-  const member = group.members.get(memberId);
-  if (!member) return unknownMember(memberId, group.groupId);
-  if (apiVersion < 9) {
-    return new KafkaError(
-      ErrorCode.UNSUPPORTED_VERSION,
-      'OffsetCommit version 9 or above must be used by members using the consumer group protocol',
-    );
-  }
-  return epochError(member, memberEpoch);
-}
-
-/** OffsetFetch v9+ names the member: then its epoch must be current. */
-export function fetchMemberError(
-  group: ConsumerGroup,
-  memberId: string | null,
-  memberEpoch: number,
-): KafkaError | undefined {
-  if (memberId === null && memberEpoch < 0) return undefined;
-  const member = memberId === null ? undefined : group.members.get(memberId);
-  if (!member) return unknownMember(memberId ?? '', group.groupId);
-  return epochError(member, memberEpoch);
-}
-
-function epochError(member: ConsumerGroupMember, memberEpoch: number): KafkaError | undefined {
-  if (memberEpoch === member.memberEpoch) return undefined;
-  return new KafkaError(
-    ErrorCode.STALE_MEMBER_EPOCH,
-    `The received member epoch ${memberEpoch} does not match the expected member epoch ${member.memberEpoch}.`,
-  );
 }

@@ -5,7 +5,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { ClassicGroup, ClassicGroupState as S } from './classic-group.js';
 import { rescheduleHeartbeat } from './classic-ops.js';
 import { ConsumerGroup } from './consumer-group.js';
-import { commitMemberError, fetchMemberError } from './consumer-ops.js';
+import { commitMemberError, fetchMemberError } from './consumer-member.js';
 import type { OffsetAndMetadata } from './offsets.js';
 import {
   type GroupRecord,

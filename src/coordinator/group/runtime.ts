@@ -1,9 +1,9 @@
-// The partitions of __consumer_offsets this broker leads, each with its GroupShard: loading a
-// shard replays the partition's log from its start to its end (yielding to the event loop
-// between reads, answering COORDINATOR_LOAD_IN_PROGRESS meanwhile); an active shard appends its
-// records to the log as the leader (acks=all: min.insync.replicas is checked first, and the
-// write completes once the high watermark passes it); losing the partition unloads the shard
-// and its timers.
+// The partitions of __consumer_offsets this broker leads, each with its GroupShard.
+// Loading a shard replays the partition's log from its start to its end (yielding to the event
+// loop between reads, answering COORDINATOR_LOAD_IN_PROGRESS meanwhile). An active shard appends
+// its records as the leader with acks=all: min.insync.replicas is checked first, and the write
+// completes once the high watermark passes it. Losing the partition unloads the shard and its
+// timers.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Partition, ReplicaManager } from '../../cluster/replica-manager.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
@@ -12,7 +12,7 @@ import { iterateRecords, recordOffset } from '../../protocol/records/record.js';
 import { ClassicGroup } from './classic-group.js';
 import { onClassicGroupLoaded, onClassicGroupUnloaded } from './classic-ops.js';
 import type { GroupCoordinatorConfig } from './config.js';
-import { onConsumerGroupLoaded } from './consumer-ops.js';
+import { onConsumerGroupLoaded } from './consumer-member.js';
 import { cleanupGroupMetadata } from './offset-ops.js';
 import { buildCoordinatorBatches, decodeGroupRecord, type GroupRecord } from './records.js';
 import { result } from './result.js';

@@ -229,7 +229,7 @@ describe('consumer groups on a 3-broker cluster', { skip }, () => {
     try {
       await reporting(
         () =>
-          `acked ${load.acked.size}, kafkajs saw ${group.seen.size}, crashes ${JSON.stringify(group.crashes)}, send failures ${load.sendFailures.length}`,
+          `acked ${load.acked.size}, kafkajs saw ${group.seen.size} (missing ${missingFrom(load.acked, group.seen.keys()).slice(0, 20)}), crashes ${JSON.stringify(group.crashes)}, send failures ${load.sendFailures.length}`,
         async () => {
           await until('the group to consume 200 records', () =>
             group.seen.size >= 200 ? true : undefined,
@@ -325,7 +325,7 @@ describe('consumer groups on a 3-broker cluster', { skip }, () => {
     try {
       await reporting(
         () =>
-          `acked ${load.acked.size}, kafkajs saw ${group.seen.size}, crashes ${JSON.stringify(group.crashes)}, send failures ${JSON.stringify(load.sendFailures)}`,
+          `acked ${load.acked.size}, kafkajs saw ${group.seen.size} (missing ${missingFrom(load.acked, group.seen.keys()).slice(0, 20)}), crashes ${JSON.stringify(group.crashes)}, send failures ${JSON.stringify(load.sendFailures)}`,
         async () => {
           for (const id of [...cluster.nodes.keys()]) {
             const acked = load.acked.size;

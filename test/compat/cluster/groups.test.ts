@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { partitionForGroup } from '../../../src/coordinator/group/partitioner.js';
+import { FindCoordinatorApi } from '../../../src/protocol/messages/find-coordinator.js';
 import { COMPAT_DIR, findPython, IN_CI, jsonLines, killClients, run } from '../support.js';
-import { BrokerCluster, sleep, until } from './cluster.js';
+import { EtcdCluster, sleep, until } from './cluster-harness.js';
 import { etcdSkipReason } from './etcd-server.js';
 
 const skip = etcdSkipReason();
@@ -128,7 +129,7 @@ interface PythonResult {
 }
 
 /** confluent-kafka members of one group (group_consumer.py); finish() hands them the acked set. */
-function pythonGroup(bootstrap: string[], topic: string, groupId: string, members: number) {
+function pythonGroup(bootstrap: string, topic: string, groupId: string, members: number) {
   if (!python.ok) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'samsa-pygroup-'));
   const stopFile = join(dir, 'stop');
@@ -137,7 +138,7 @@ function pythonGroup(bootstrap: string[], topic: string, groupId: string, member
       python.path,
       [
         join(COMPAT_DIR, 'cluster', 'group_consumer.py'),
-        bootstrap.join(','),
+        bootstrap,
         topic,
         groupId,
         `py-${i}`,
@@ -165,22 +166,66 @@ const missingFrom = (acked: Set<string>, seen: Iterable<string>) => {
   return [...acked].filter((v) => !s.has(v));
 };
 
+/** Every partition of the topics has a leader and every broker in its ISR. */
+async function fullIsr(cluster: EtcdCluster, topics: string[], ms = 90_000): Promise<void> {
+  await until(
+    `a full ISR on ${topics.join(', ')}`,
+    async () => {
+      for (const n of cluster.alive()) {
+        const md = await cluster.metadata(n.port, topics).catch(() => undefined);
+        if (!md) continue;
+        const full = md.topics.every(
+          (t) =>
+            t.errorCode === 0 &&
+            t.partitions.length > 0 &&
+            t.partitions.every(
+              (p) =>
+                p.errorCode === 0 && p.leaderId >= 0 && p.isrNodes.length === cluster.nodes.size,
+            ),
+        );
+        return full ? true : undefined;
+      }
+      return undefined;
+    },
+    ms,
+  );
+}
+
+/** The group's coordinator as the first live broker that knows one names it. */
+function findCoordinator(cluster: EtcdCluster, groupId: string): Promise<number> {
+  return until(`a coordinator for ${groupId}`, async () => {
+    for (const n of cluster.alive()) {
+      const r = await cluster
+        .withConnection(n.port, (c) =>
+          c.send(FindCoordinatorApi, { key: groupId, keyType: 0 }, { version: 2 }),
+        )
+        .catch(() => undefined);
+      if (r?.errorCode === 0 && (r.nodeId ?? -1) >= 0) return r.nodeId;
+    }
+    return undefined;
+  });
+}
+
+/** Stops a broker (SIGTERM: controlled shutdown) and starts it again on its port and data. */
+async function stopNode(cluster: EtcdCluster, id: number, signal: NodeJS.Signals) {
+  const node = cluster.node(id);
+  // A graceful stop that hangs must not hang the test.
+  const force = setTimeout(() => node.proc?.child.kill('SIGKILL'), 30_000);
+  await cluster.stopNode(node, signal);
+  clearTimeout(force);
+}
+
 describe('consumer groups on a 3-broker cluster', { skip }, () => {
-  let cluster: BrokerCluster;
+  let cluster: EtcdCluster;
   let kafka: Kafka;
 
   before(async () => {
-    cluster = await BrokerCluster.start([1, 2, 3], {
-      'broker.session.timeout.ms': '2000',
-      'replica.lag.time.max.ms': '5000',
-      'replica.fetch.wait.max.ms': '200',
-      'auto.create.topics.enable': 'false',
+    cluster = await EtcdCluster.start(3, {
       'min.insync.replicas': '2',
       'offsets.topic.num.partitions': String(OFFSETS_PARTITIONS),
-      'group.initial.rebalance.delay.ms': '0',
     });
     kafka = new Kafka({
-      brokers: cluster.bootstrap,
+      brokers: cluster.bootstrap.split(','),
       clientId: 'cluster-groups',
       logLevel: logLevel.NOTHING,
       retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 2000 },
@@ -189,7 +234,7 @@ describe('consumer groups on a 3-broker cluster', { skip }, () => {
 
   after(async () => {
     killClients();
-    await cluster?.stop();
+    await cluster?.destroy();
   });
 
   async function createTopic(topic: string): Promise<void> {
@@ -231,7 +276,7 @@ describe('consumer groups on a 3-broker cluster', { skip }, () => {
         () =>
           `acked ${load.acked.size}, kafkajs saw ${group.seen.size} (missing ${missingFrom(load.acked, group.seen.keys()).slice(0, 20)}), crashes ${JSON.stringify(group.crashes)}, send failures ${load.sendFailures.length}`,
         async () => {
-          await until('the group to consume 200 records', () =>
+          await until('the group to consume 200 records', async () =>
             group.seen.size >= 200 ? true : undefined,
           );
           // A group without members whose offsets live on the same __consumer_offsets partition:
@@ -247,18 +292,18 @@ describe('consumer groups on a 3-broker cluster', { skip }, () => {
           await admin.setOffsets({ groupId: parked, topic, partitions: parkedOffsets });
           const before = await admin.fetchOffsets({ groupId: 'orders-kafkajs', topics: [topic] });
 
-          victim = await cluster.findCoordinator('orders-kafkajs');
-          assert.equal(await cluster.findCoordinator(parked), victim);
+          victim = await findCoordinator(cluster, 'orders-kafkajs');
+          assert.equal(await findCoordinator(cluster, parked), victim);
           consumedAtKill = group.seen.size;
-          await cluster.stopNode(victim, 'SIGKILL');
+          await stopNode(cluster, victim, 'SIGKILL');
 
           // The group carries on while the old coordinator is down.
           await until(
             'the group to consume 200 more records without the killed coordinator',
-            () => (group.seen.size >= consumedAtKill + 200 ? true : undefined),
+            async () => (group.seen.size >= consumedAtKill + 200 ? true : undefined),
             90_000,
           );
-          const successor = await cluster.findCoordinator('orders-kafkajs');
+          const successor = await findCoordinator(cluster, 'orders-kafkajs');
           assert.notEqual(successor, victim);
           const parkedAfter = await admin.fetchOffsets({ groupId: parked, topics: [topic] });
           assert.deepEqual(
@@ -278,16 +323,17 @@ describe('consumer groups on a 3-broker cluster', { skip }, () => {
             );
           }
 
-          await cluster.startNode(cluster.nodes.get(victim)!);
-          await cluster.waitFullIsr([topic, '__consumer_offsets']);
+          await cluster.startNode(cluster.node(victim));
+          await fullIsr(cluster, [topic, '__consumer_offsets']);
           const ackedAtRestart = load.acked.size;
-          await until('100 more acknowledged records after the restart', () =>
+          await until('100 more acknowledged records after the restart', async () =>
             load.acked.size >= ackedAtRestart + 100 ? true : undefined,
           );
           await load.stop();
           await until(
             'the KafkaJS group to consume every acknowledged record',
-            () => (missingFrom(load.acked, group.seen.keys()).length === 0 ? true : undefined),
+            async () =>
+              missingFrom(load.acked, group.seen.keys()).length === 0 ? true : undefined,
             90_000,
           );
         },
@@ -318,7 +364,7 @@ describe('consumer groups on a 3-broker cluster', { skip }, () => {
   test('rolling restart of all three brokers under load: producers and consumers carry on with retries only', async () => {
     const topic = 'rolling';
     await createTopic(topic);
-    await cluster.waitFullIsr([topic, '__consumer_offsets']);
+    await fullIsr(cluster, [topic, '__consumer_offsets']);
     const load = produce(kafka, topic, 'r');
     const group = await kafkajsGroup(kafka, topic, 'rolling-kafkajs', 2);
     const py = pythonGroup(cluster.bootstrap, topic, 'rolling-python', 2);
@@ -330,23 +376,24 @@ describe('consumer groups on a 3-broker cluster', { skip }, () => {
           for (const id of [...cluster.nodes.keys()]) {
             const acked = load.acked.size;
             const consumed = group.seen.size;
-            await until(`progress before restarting broker ${id}`, () =>
+            await until(`progress before restarting broker ${id}`, async () =>
               load.acked.size >= acked + 100 && group.seen.size >= consumed + 100
                 ? true
                 : undefined,
             );
-            await cluster.stopNode(id, 'SIGTERM');
-            await cluster.startNode(cluster.nodes.get(id)!);
-            await cluster.waitFullIsr([topic, '__consumer_offsets']);
+            await stopNode(cluster, id, 'SIGTERM');
+            await cluster.startNode(cluster.node(id));
+            await fullIsr(cluster, [topic, '__consumer_offsets']);
           }
           const acked = load.acked.size;
-          await until('progress after the last restart', () =>
+          await until('progress after the last restart', async () =>
             load.acked.size >= acked + 100 ? true : undefined,
           );
           await load.stop();
           await until(
             'the KafkaJS group to consume every acknowledged record',
-            () => (missingFrom(load.acked, group.seen.keys()).length === 0 ? true : undefined),
+            async () =>
+              missingFrom(load.acked, group.seen.keys()).length === 0 ? true : undefined,
             90_000,
           );
           assert.deepEqual(load.sendFailures, [], 'the acks=all producer never failed');

@@ -9,6 +9,7 @@
 // completes acks=all produces once the high watermark passes them. Followers fetch through
 // replica-fetcher.ts and take the leader's high watermark.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { RecordBatchHeader } from '../protocol/records/batch-header.js';
 import type { AppendResult } from '../storage/log.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
@@ -190,6 +191,7 @@ export class ReplicaManager {
     records: Buffer,
     requiredAcks: number,
     origin: AppendOrigin = 'client',
+    checkedBatch?: RecordBatchHeader,
   ): AppendResult {
     const minIsr = Math.min(
       partition.log.config.minInsyncReplicas,
@@ -205,6 +207,7 @@ export class ReplicaManager {
     const result = partition.log.append(records, {
       origin,
       leaderEpoch: partition.leaderEpoch,
+      checkedBatch,
     });
     if (!result.duplicate) {
       if (partition.isReplicated) this.maybeAdvanceHighWatermark(partition);

@@ -34,6 +34,8 @@ export function validateBatches(
   origin: AppendOrigin,
   config: LogConfig,
   now: number,
+  /** The one client batch already passed validateBatchHeader (the Produce path): timestamps only. */
+  headerChecked = false,
 ): void {
   if (origin === 'client') {
     if (batches.length !== 1) {
@@ -43,7 +45,7 @@ export function validateBatches(
       );
     }
     const batch = batches[0]!;
-    const failure = validateBatchHeader(batch, config.maxMessageBytes);
+    const failure = headerChecked ? null : validateBatchHeader(batch, config.maxMessageBytes);
     if (failure) refuse(failure.errorCode, failure.errorMessage);
     validateTimestamps(batch, config, now);
     return;

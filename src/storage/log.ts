@@ -8,7 +8,7 @@
 // (see local-log.ts for when the log also goes offline). This layer owns the log start offset
 // (durable in the checkpoint before DeleteRecords returns), producer state and its snapshots.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { splitBatches } from '../protocol/records/batch-header.js';
+import { type RecordBatchHeader, splitBatches } from '../protocol/records/batch-header.js';
 import { assignOffsets, checkReplicatedOffsets, validateBatches } from './append-validation.js';
 import { type CleanerView, lastDataOffsets } from './cleaner/cleaner-view.js';
 import { type FileSystem, removeDirWithFiles } from './fs.js';
@@ -64,6 +64,13 @@ export interface AppendOptions {
   readonly origin?: AppendOrigin;
   /** Written into each batch's partitionLeaderEpoch (not for 'replication', which keeps the leader's). */
   readonly leaderEpoch?: number;
+  /**
+   * A client batch that the Produce path already split out of `records` and passed through
+   * validateBatchHeader (CRC included) with this log's max.message.bytes: the log takes it as it
+   * is instead of splitting and checking the bytes a second time. Ignored unless it views
+   * exactly `records`.
+   */
+  readonly checkedBatch?: RecordBatchHeader;
 }
 
 export interface AppendResult {
@@ -74,6 +81,16 @@ export interface AppendResult {
   readonly logStartOffset: number;
   /** A retried idempotent batch: nothing was written; the offsets are those of the first attempt. */
   readonly duplicate: boolean;
+}
+
+/** Whether `batch` is a view of exactly the bytes of `records` (the same memory, whole). */
+function viewsExactly(batch: RecordBatchHeader, records: Buffer): boolean {
+  const b = batch.buf;
+  return (
+    b.buffer === records.buffer &&
+    b.byteOffset === records.byteOffset &&
+    b.length === records.length
+  );
 }
 
 export class PartitionLog {
@@ -188,11 +205,13 @@ export class PartitionLog {
     this.checkUsable();
     const origin = options.origin ?? 'client';
     const now = this.clock();
-    const batches = splitBatches(records);
+    const checked = options.checkedBatch;
+    const reuse = origin === 'client' && checked !== undefined && viewsExactly(checked, records);
+    const batches = reuse ? [checked] : splitBatches(records);
     const result = { logStartOffset: this.startOffset, duplicate: false };
     if (batches.length === 0)
       return { ...result, baseOffset: -1, lastOffset: -1, logAppendTime: -1 };
-    validateBatches(batches, origin, this.cfg, now);
+    validateBatches(batches, origin, this.cfg, now, reuse);
     if (records.length > this.cfg.segmentBytes) {
       throw new KafkaError(
         ErrorCode.RECORD_LIST_TOO_LARGE,

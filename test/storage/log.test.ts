@@ -137,6 +137,29 @@ describe('PartitionLog append and read', () => {
     assert.equal(log.logEndOffset, 0);
   });
 
+  it('takes a batch the Produce path checked, and checks it again when it views other bytes', () => {
+    const { log } = setup();
+    const good = buildBatch({ records: 2 });
+    const [checked] = splitBatches(good);
+    const r = log.append(good, { checkedBatch: checked });
+    assert.equal(r.lastOffset, 1);
+    // A checked batch that does not view `records` is ignored: the corrupt bytes are refused.
+    const corrupt = buildBatch({ records: 1 });
+    corrupt[corrupt.length - 1] ^= 0xff;
+    const [other] = splitBatches(buildBatch({ records: 1 }));
+    assert.throws(() => log.append(corrupt, { checkedBatch: other }), { code: 2 });
+    assert.throws(() => log.append(corrupt, { checkedBatch: other, origin: 'client' }), {
+      code: 2,
+    });
+    // Timestamps are still the log's to check.
+    const stale = buildBatch({ baseTimestamp: 1 });
+    const strict = setup({ messageTimestampBeforeMaxMs: 1000 }).log;
+    assert.throws(() => strict.append(stale, { checkedBatch: splitBatches(stale)[0] }), {
+      code: 32,
+    });
+    assert.equal(log.logEndOffset, 2);
+  });
+
   it('refuses timestamps outside message.timestamp.before/after.max.ms', () => {
     const { log, now } = setup({
       messageTimestampAfterMaxMs: 1000,

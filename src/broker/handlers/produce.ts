@@ -160,7 +160,15 @@ function produceToPartition(
         return refused(partition, index, deep);
       }
     }
-    const result = replicaManager.appendRecordsToLeader(partition, records!, acks);
+    // The batch checked above (CRC included) goes down with the bytes: the log does not split
+    // and CRC them again.
+    const result = replicaManager.appendRecordsToLeader(
+      partition,
+      records!,
+      acks,
+      'client',
+      checked.batch,
+    );
     const response: PartitionResponse = {
       index,
       errorCode: ErrorCode.NONE,

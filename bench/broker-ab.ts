@@ -1,0 +1,172 @@
+// Two Samsa builds side by side under kcat (librdkafka): produce then consume the same topic on
+// each, alternating which build goes first, so a change to the broker's data path is measured
+// against the build before it in one run on a shared machine.
+//
+//   node --import tsx bench/broker-ab.ts --a /tmp/before --b . [--size 1024] [--records 250000]
+//                                        [--runs 3] [--passes 3] [--acks 1] [--profile DIR]
+//
+// --a and --b are directories holding a compiled build (dist/cli/main.js). Both brokers run
+// with the settings of `npm run bench` (bench/lib/brokers.ts) and stay up for the whole run.
+// MB/s counts record values (10^6 bytes), from kcat's process wall time as bench/run.ts does;
+// the ratio is B/A per pair of runs. --profile DIR runs both with --cpu-prof into DIR and
+// prints the heaviest functions of the produce and of the consume windows.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SHARED_SETTINGS } from './lib/brokers.js';
+import { run, start } from './lib/proc.js';
+import { monotonicUs, summarizeProfile } from './lib/profile.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string', default: '.' },
+    size: { type: 'string', default: '1024' },
+    records: { type: 'string', default: '250000' },
+    runs: { type: 'string', default: '3' },
+    /** Consume passes over the topic per run: a pass from the page cache is short. */
+    passes: { type: 'string', default: '3' },
+    acks: { type: 'string', default: '1' },
+    profile: { type: 'string' },
+  },
+});
+if (!opts.a) throw new Error('--a <dir of the baseline build> is required');
+const SIZE = Number(opts.size);
+const RECORDS = Number(opts.records);
+const RUNS = Number(opts.runs);
+
+interface Side {
+  name: 'A' | 'B';
+  dir: string;
+  port: number;
+  stop(): Promise<void>;
+  profDir?: string;
+  windows: {
+    produce: { fromUs: number; toUs: number }[];
+    consume: { fromUs: number; toUs: number }[];
+  };
+  mbs: { produce: number[]; consume: number[] };
+}
+
+async function startSide(name: 'A' | 'B', dir: string, dataDir: string): Promise<Side> {
+  const profDir = opts.profile ? join(resolve(opts.profile), name) : undefined;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const args = [
+    ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    join(resolve(dir), 'dist/cli/main.js'),
+    'broker',
+  ];
+  const settings = {
+    ...SHARED_SETTINGS,
+    'log.dirs': dataDir,
+    listeners: 'PLAINTEXT://127.0.0.1:0',
+  };
+  for (const [k, v] of Object.entries(settings)) args.push('--override', `${k}=${v}`);
+  const p = start(process.execPath, args, { cwd: resolve(dir), env: { ...process.env } });
+  const port = await new Promise<number>((ok, fail) => {
+    const timer = setTimeout(
+      () => fail(new Error(`broker ${name} not ready:\n${p.output()}`)),
+      30_000,
+    );
+    const look = () => {
+      const m = /ready on [^\s,]+:(\d+)/.exec(p.output());
+      if (!m) return;
+      clearTimeout(timer);
+      ok(Number(m[1]));
+    };
+    p.child.stderr?.on('data', look);
+    p.child.stdout?.on('data', look);
+  });
+  return {
+    name,
+    dir,
+    port,
+    profDir,
+    windows: { produce: [], consume: [] },
+    mbs: { produce: [], consume: [] },
+    async stop() {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    },
+  };
+}
+
+function payloadFile(dir: string): string {
+  const line = Buffer.alloc(SIZE + 1);
+  for (let i = 0; i < SIZE; i++) line[i] = 65 + Math.floor(Math.random() * 26);
+  line[SIZE] = 10;
+  const path = join(dir, 'payload.txt');
+  const lines: Buffer[] = [];
+  for (let i = 0; i < RECORDS; i++) lines.push(line);
+  writeFileSync(path, Buffer.concat(lines));
+  return path;
+}
+
+async function timed(args: string[]): Promise<{ fromUs: number; toUs: number; seconds: number }> {
+  const fromUs = monotonicUs();
+  const r = await run('kcat', args, { timeoutMs: 600_000, stdio: ['ignore', 'ignore', 'pipe'] });
+  const toUs = monotonicUs();
+  if (r.code !== 0) throw new Error(`kcat ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return { fromUs, toUs, seconds: r.ms / 1000 };
+}
+
+async function once(side: Side, topic: string, file: string): Promise<void> {
+  const bootstrap = `127.0.0.1:${side.port}`;
+  const acks = ['-X', `acks=${opts.acks}`, '-X', 'linger.ms=5'];
+  const p = await timed(['-P', '-b', bootstrap, ...acks, '-t', topic, '-l', file]);
+  side.windows.produce.push(p);
+  side.mbs.produce.push((RECORDS * SIZE) / p.seconds / 1e6);
+  const consume = ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q'];
+  for (let i = 0; i < Number(opts.passes); i++) {
+    const c = await timed([...consume, '-c', String(RECORDS), '-f', '%o\n']);
+    side.windows.consume.push(c);
+    side.mbs.consume.push((RECORDS * SIZE) / c.seconds / 1e6);
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const f = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
+
+const tmp = mkdtempSync(join(tmpdir(), 'samsa-ab-'));
+const sides: Side[] = [];
+try {
+  const file = payloadFile(tmp);
+  sides.push(await startSide('A', opts.a, join(tmp, 'a')));
+  sides.push(await startSide('B', opts.b!, join(tmp, 'b')));
+  for (let i = 0; i < RUNS; i++) {
+    const order = i % 2 === 0 ? sides : [...sides].reverse();
+    for (const s of order) await once(s, `ab-${SIZE}-${i}`, file);
+  }
+  const [a, b] = sides as [Side, Side];
+  console.log(
+    `kcat, ${RECORDS} records of ${SIZE} B, acks=${opts.acks}, ${RUNS} runs each, A=${opts.a} B=${opts.b}`,
+  );
+  for (const op of ['produce', 'consume'] as const) {
+    const ratios = a.mbs[op].map((x, i) => b.mbs[op][i]! / x);
+    console.log(
+      `${op}: A ${f(median(a.mbs[op]))} MB/s [${a.mbs[op].map(f).join(', ')}]  B ${f(median(b.mbs[op]))} MB/s [${b.mbs[op].map(f).join(', ')}]  B/A median ${median(ratios).toFixed(2)}× [${ratios.map((r) => r.toFixed(2)).join(', ')}]`,
+    );
+  }
+} finally {
+  for (const s of sides) await s.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
+if (opts.profile) {
+  for (const s of sides) {
+    const file = readdirSync(s.profDir!).find((n) => n.endsWith('.cpuprofile'));
+    if (!file) continue;
+    for (const op of ['produce', 'consume'] as const) {
+      // The first run's window only: later windows are interleaved with the other operation.
+      const sum = summarizeProfile(join(s.profDir!, file), s.windows[op][0]);
+      console.log(`\n${s.name} ${op}: top self time of busy samples`);
+      for (const e of sum.byArea.slice(0, 6)) console.log(`  area ${f(e.pct)}%  ${e.name}`);
+      for (const e of sum.top.slice(0, 10))
+        console.log(`  ${f(e.pct)}%  ${e.name}  ${e.location}  < ${e.calledFrom ?? ''}`);
+    }
+  }
+}

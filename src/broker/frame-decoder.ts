@@ -1,6 +1,7 @@
 // Splits a TCP byte stream into Kafka frames (int32 size, then that many bytes). Chunks are
 // kept in a list and only the bytes of one frame that spans chunks are ever concatenated, so a
-// 1 MiB produce arriving in 64 KiB reads costs one copy of that frame, not one per read.
+// 1 MiB produce arriving in 64 KiB reads costs one copy of that frame, not one per read. The
+// memory for that copy comes from `alloc` (the connection's buffer pool), so it can be reused.
 
 export class FrameTooLargeError extends Error {
   constructor(
@@ -18,7 +19,10 @@ export class FrameDecoder {
   /** Size of the frame being assembled, once its 4-byte prefix has arrived. */
   private frameSize = -1;
 
-  constructor(private readonly maxFrameSize: number) {}
+  constructor(
+    private readonly maxFrameSize: number,
+    private readonly alloc: (n: number) => Buffer = Buffer.allocUnsafe,
+  ) {}
 
   get bufferedBytes(): number {
     return this.buffered;
@@ -54,7 +58,7 @@ export class FrameDecoder {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
-      out = Buffer.allocUnsafe(n);
+      out = n === 4 ? Buffer.allocUnsafe(4) : this.alloc(n);
       let filled = 0;
       while (filled < n) {
         const c = this.chunks[0]!;

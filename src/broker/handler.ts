@@ -27,6 +27,12 @@ export interface RequestContext {
   log: Logger;
   /** Aborted when the connection closes, so a waiting request (fetch long-poll) can give up. */
   connectionClosed?: AbortSignal;
+  /**
+   * Memory for big byte fields of this request's response (Fetch record bytes), valid until the
+   * response has been written to the socket; the connection then reuses it. Absent outside a
+   * connection: allocate as usual.
+   */
+  responseBuffer?: (n: number) => Buffer;
 }
 
 /** Returned by a handler that must not answer (Produce with acks=0). */

@@ -11,6 +11,11 @@ export interface ReadOptions {
   readonly maxOffset?: number;
   /** Return the first batch even when larger than maxBytes (default true, as Kafka). */
   readonly minOneBatch?: boolean;
+  /**
+   * Where the bytes read go: `n` bytes the caller owns (e.g. from a pool, released once the
+   * response is written). Default: a new Buffer.
+   */
+  readonly alloc?: (n: number) => Buffer;
 }
 
 /** A position in the log (Kafka's LogOffsetMetadata), for delayed fetches to count bytes. */
@@ -132,7 +137,7 @@ export function readBatches(
     const available = maxPosition - found.position;
     if (available <= 0) break;
     const want = options.minOneBatch === false ? maxBytes : Math.max(maxBytes, found.size);
-    const buf = seg.read(found.position, Math.min(want, available));
+    const buf = seg.read(found.position, Math.min(want, available), options.alloc);
     const whole = wholeBatchesLength(buf);
     if (whole.length === 0) break;
     const records = whole.length === buf.length ? buf : buf.subarray(0, whole.length);

@@ -256,10 +256,13 @@ export class LogSegment {
 
   // --- reading ---------------------------------------------------------------------------------
 
-  /** Reads `length` bytes at `position` (clamped to the segment's size) into a new Buffer. */
-  read(position: number, length: number): Buffer {
+  /**
+   * Reads `length` bytes at `position` (clamped to the segment's size) into a new Buffer, or
+   * into `alloc(n)` when given.
+   */
+  read(position: number, length: number, alloc?: (n: number) => Buffer): Buffer {
     const n = Math.max(0, Math.min(length, this.size - position));
-    const buf = Buffer.allocUnsafe(n);
+    const buf = alloc ? alloc(n) : Buffer.allocUnsafe(n);
     const got = readFully(this.fs, this.handle(), buf, position);
     return got === n ? buf : buf.subarray(0, got);
   }

@@ -35,3 +35,19 @@ test('oversized and negative sizes are refused before buffering', () => {
     FrameTooLargeError,
   );
 });
+
+test('a frame spanning chunks is assembled in memory from alloc, a frame in one chunk is not', () => {
+  const sizes: number[] = [];
+  const d = new FrameDecoder(1 << 20, (n) => {
+    sizes.push(n);
+    return Buffer.allocUnsafe(n);
+  });
+  const big = frame(Buffer.alloc(5000, 3));
+  const [whole] = d.push(frame(Buffer.alloc(10, 1)));
+  assert.equal(whole!.length, 10);
+  assert.deepEqual(sizes, []);
+  assert.deepEqual(d.push(big.subarray(0, 2000)), []);
+  const [body] = d.push(big.subarray(2000));
+  assert.deepEqual(body, Buffer.alloc(5000, 3));
+  assert.deepEqual(sizes, [5000]);
+});

@@ -58,6 +58,8 @@ interface FetchParams {
   replicaId: number;
   readCommitted: boolean;
   maxBytes: number;
+  /** Where record bytes are read to (the connection's pooled memory). */
+  alloc?: (n: number) => Buffer;
 }
 
 interface PartitionRead {
@@ -145,6 +147,7 @@ function readPartition(
     const read = plog.read(state.fetchOffset, Math.min(state.maxBytes, limitBytes), {
       maxOffset,
       minOneBatch: minOneMessage,
+      alloc: params.alloc,
     });
     data.records = read.records;
     const delayed = {
@@ -315,6 +318,7 @@ export default defineHandler({
       replicaId,
       readCommitted: request.isolationLevel === READ_COMMITTED,
       maxBytes: request.maxBytes ?? INT32_MAX,
+      alloc: ctx.responseBuffer,
     };
     const sessions = fetchSessionCache(broker);
     const context = sessions.newContext({

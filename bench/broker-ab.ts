@@ -10,7 +10,7 @@
 // MB/s counts record values (10^6 bytes), from kcat's process wall time as bench/run.ts does;
 // the ratio is B/A per pair of runs. --profile DIR runs both with --cpu-prof into DIR and
 // prints the heaviest functions of the produce and of the consume windows.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,6 +47,16 @@ interface Side {
     consume: { fromUs: number; toUs: number }[];
   };
   mbs: { produce: number[]; consume: number[] };
+  /** Broker CPU seconds (user + sys) per GB moved: steadier than MB/s when CPUs are contended. */
+  cpu: { produce: number[]; consume: number[] };
+  pid: number;
+}
+
+/** user + sys CPU seconds of a process so far (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function startSide(name: 'A' | 'B', dir: string, dataDir: string): Promise<Side> {
@@ -85,6 +95,8 @@ async function startSide(name: 'A' | 'B', dir: string, dataDir: string): Promise
     profDir,
     windows: { produce: [], consume: [] },
     mbs: { produce: [], consume: [] },
+    cpu: { produce: [], consume: [] },
+    pid: p.pid,
     async stop() {
       p.child.kill('SIGTERM');
       await p.exited;
@@ -111,15 +123,23 @@ async function timed(args: string[]): Promise<{ fromUs: number; toUs: number; se
   return { fromUs, toUs, seconds: r.ms / 1000 };
 }
 
-async function once(side: Side, topic: string, file: string): Promise<void> {
+async function once(side: Side, topic: string, file: string, one: string): Promise<void> {
   const bootstrap = `127.0.0.1:${side.port}`;
   const acks = ['-X', `acks=${opts.acks}`, '-X', 'linger.ms=5'];
+  // The topic exists before the clock starts (as bench/run.ts creates its topics): librdkafka
+  // spends about a second on a topic it has to wait for, which is not data-path time.
+  await timed(['-P', '-b', bootstrap, ...acks, '-t', topic, '-l', one]);
+  const gb = (RECORDS * SIZE) / 1e9;
+  let cpu0 = cpuSeconds(side.pid);
   const p = await timed(['-P', '-b', bootstrap, ...acks, '-t', topic, '-l', file]);
+  side.cpu.produce.push((cpuSeconds(side.pid) - cpu0) / gb);
   side.windows.produce.push(p);
   side.mbs.produce.push((RECORDS * SIZE) / p.seconds / 1e6);
   const consume = ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q'];
   for (let i = 0; i < Number(opts.passes); i++) {
-    const c = await timed([...consume, '-c', String(RECORDS), '-f', '%o\n']);
+    cpu0 = cpuSeconds(side.pid);
+    const c = await timed([...consume, '-c', String(RECORDS + 1), '-f', '%o\n']);
+    side.cpu.consume.push((cpuSeconds(side.pid) - cpu0) / gb);
     side.windows.consume.push(c);
     side.mbs.consume.push((RECORDS * SIZE) / c.seconds / 1e6);
   }
@@ -136,11 +156,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'samsa-ab-'));
 const sides: Side[] = [];
 try {
   const file = payloadFile(tmp);
+  const one = join(tmp, 'one.txt');
+  writeFileSync(one, 'first\n');
   sides.push(await startSide('A', opts.a, join(tmp, 'a')));
   sides.push(await startSide('B', opts.b!, join(tmp, 'b')));
   for (let i = 0; i < RUNS; i++) {
     const order = i % 2 === 0 ? sides : [...sides].reverse();
-    for (const s of order) await once(s, `ab-${SIZE}-${i}`, file);
+    for (const s of order) await once(s, `ab-${SIZE}-${i}`, file, one);
   }
   const [a, b] = sides as [Side, Side];
   console.log(
@@ -148,6 +170,9 @@ try {
   );
   for (const op of ['produce', 'consume'] as const) {
     const ratios = a.mbs[op].map((x, i) => b.mbs[op][i]! / x);
+    console.log(
+      `${op} broker CPU s/GB: A ${f(median(a.cpu[op]))} [${a.cpu[op].map(f).join(', ')}]  B ${f(median(b.cpu[op]))} [${b.cpu[op].map(f).join(', ')}]  B/A ${(median(b.cpu[op]) / median(a.cpu[op])).toFixed(2)}×`,
+    );
     console.log(
       `${op}: A ${f(median(a.mbs[op]))} MB/s [${a.mbs[op].map(f).join(', ')}]  B ${f(median(b.mbs[op]))} MB/s [${b.mbs[op].map(f).join(', ')}]  B/A median ${median(ratios).toFixed(2)}× [${ratios.map((r) => r.toFixed(2)).join(', ')}]`,
     );
@@ -163,7 +188,9 @@ if (opts.profile) {
     for (const op of ['produce', 'consume'] as const) {
       // The first run's window only: later windows are interleaved with the other operation.
       const sum = summarizeProfile(join(s.profDir!, file), s.windows[op][0]);
-      console.log(`\n${s.name} ${op}: top self time of busy samples`);
+      console.log(
+        `\n${s.name} ${op}: ${f(sum.totalMs)} ms sampled, ${f(sum.idlePct)}% idle; top self time of busy samples`,
+      );
       for (const e of sum.byArea.slice(0, 6)) console.log(`  area ${f(e.pct)}%  ${e.name}`);
       for (const e of sum.top.slice(0, 10))
         console.log(`  ${f(e.pct)}%  ${e.name}  ${e.location}  < ${e.calledFrom ?? ''}`);

@@ -2,20 +2,27 @@
 // with each codec (binary values, null and empty keys, repeated and null headers, murmur2 /
 // sticky partitions) kcat and confluent-kafka read identically, and what they produce with the
 // murmur2_random partitioner the Samsa consumer reads identically, on the partitions the Samsa
-// partitioner picks for the same keys. Java is left out: test/compat/java/Compat.java has no
-// mode that only reads a topic (it produces and reads its own records in one run).
+// partitioner picks for the same keys. Java kafka-clients is in client-java-interop.test.ts.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   type Compression,
-  type ConsumerMessage,
-  type Message,
   partitionForKey,
   type RecordMetadata,
   Samsa,
 } from '../../src/client/index.js';
+import {
+  binaryValue,
+  byPosition,
+  expected,
+  hex,
+  type Rec,
+  samsaMessages,
+  samsaRead,
+  withoutPosition,
+} from './interop/records.js';
 import { CODECS, kcat, kcatPath } from './kcat-client.js';
 import {
   COMPAT_DIR,
@@ -33,71 +40,6 @@ import {
 const python = findPython();
 const script = join(COMPAT_DIR, 'interop', 'interop.py');
 const PARTITIONS = 3;
-
-/** One record as every side reports it: bytes as hex, null as null. */
-interface Rec {
-  partition: number;
-  offset: number;
-  key: string | null;
-  value: string | null;
-  headers: [string, string | null][];
-}
-
-const hex = (b: Buffer | null | undefined): string | null => (b == null ? null : b.toString('hex'));
-const byPosition = (a: Rec, b: Rec) => a.partition - b.partition || a.offset - b.offset;
-const withoutPosition = ({ key, value, headers }: Rec) => ({ key, value, headers });
-
-/** Binary (NUL, newline, 0xff) and long enough that each codec really compresses. */
-function binaryValue(tag: string): Buffer {
-  return Buffer.concat([Buffer.from([0, 1, 2, 10, 13, 0x80, 0xff]), Buffer.from(tag.repeat(40))]);
-}
-
-/**
- * What the Samsa producer sends. Header values avoid NUL, ',', '=' and newline because kcat's
- * %h prints them raw as `k=v,k=v` (a null value as NULL); binary bytes are otherwise allowed.
- */
-function samsaMessages(codec: string): Message[] {
-  const messages: Message[] = [
-    {
-      key: Buffer.from([0xff, 0x00, 0x61]),
-      value: binaryValue(`${codec}-first-`),
-      headers: [
-        { key: 'h', value: 'a' },
-        { key: 'h', value: 'b' },
-        { key: 'nul', value: null },
-        { key: 'bin', value: Buffer.from([0xff, 0x80, 0x01, 0x7f]) },
-        { key: 'empty', value: '' },
-      ],
-    },
-    { key: null, value: binaryValue(`${codec}-nullkey-`), headers: { h: ['x', 'y'], u: 'ünï ✓' } },
-    { key: '', value: binaryValue(`${codec}-emptykey-`) },
-    { key: 'tombstone', value: null, headers: { nul: null } },
-    { key: null, value: Buffer.alloc(0) },
-  ];
-  for (let i = 0; i < 10; i++) {
-    messages.push({
-      key: `key-${i}`,
-      value: binaryValue(`${codec}-${i}-`),
-      headers: { i: `${i}` },
-    });
-  }
-  return messages;
-}
-
-/** What the Samsa side expects to see for a message it sent, position aside. */
-function expected(m: Message): Omit<Rec, 'partition' | 'offset'> {
-  const bytes = (v: unknown): Buffer | null =>
-    v == null ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8');
-  const headers: [string, string | null][] = [];
-  const h = m.headers;
-  if (Array.isArray(h)) for (const e of h) headers.push([e.key, hex(bytes(e.value))]);
-  else if (h) {
-    for (const [k, v] of Object.entries(h)) {
-      for (const x of Array.isArray(v) ? v : [v]) headers.push([k, hex(bytes(x))]);
-    }
-  }
-  return { key: hex(bytes(m.key)), value: hex(bytes(m.value)), headers };
-}
 
 const binChildren = new Set<ChildProcess>();
 
@@ -214,37 +156,6 @@ compatSuite(
       await broker?.stop();
     });
 
-    /** Reads `count` records from every partition's beginning with assign(), no group. */
-    async function samsaRead(topic: string, count: number): Promise<Rec[]> {
-      const consumer = samsa.consumer();
-      const recs: Rec[] = [];
-      const timer = setTimeout(() => void consumer.stop(), 20_000);
-      try {
-        await consumer.assign(
-          Array.from({ length: PARTITIONS }, (_, partition) => ({
-            topic,
-            partition,
-            offset: 'earliest' as const,
-          })),
-        );
-        for await (const m of consumer as AsyncIterable<ConsumerMessage>) {
-          recs.push({
-            partition: m.partition,
-            offset: m.offset,
-            key: hex(m.key),
-            value: hex(m.value),
-            headers: m.headers.map((h) => [h.key, hex(h.value)]),
-          });
-          if (recs.length === count) break;
-        }
-      } finally {
-        clearTimeout(timer);
-        await consumer.close();
-      }
-      assert.equal(recs.length, count, `Samsa consumer read ${recs.length} of ${count} records`);
-      return recs.sort(byPosition);
-    }
-
     for (const codec of CODECS) {
       test(`Samsa produces with ${codec}; kcat and confluent-kafka read the same bytes on the same partitions`, async () => {
         const topic = topics[codec]!.samsa;
@@ -306,7 +217,7 @@ compatSuite(
         args.push('-K', '\\x1f', '-Z', '-H', 'h=1', '-H', 'h=2', '-H', 'nul');
         args.push('-X', 'partitioner=murmur2_random', '-X', 'linger.ms=20');
         await runBytes(kcatPath(), args, input);
-        const got = await samsaRead(topic, records.length);
+        const got = await samsaRead(samsa, topic, PARTITIONS, records.length);
         const headers: [string, string | null][] = [
           ['h', hex(Buffer.from('1'))],
           ['h', hex(Buffer.from('2'))],
@@ -382,7 +293,7 @@ compatSuite(
             `key ${r.key}`,
           );
         }
-        assert.deepEqual(await samsaRead(topic, records.length), delivered);
+        assert.deepEqual(await samsaRead(samsa, topic, PARTITIONS, records.length), delivered);
       });
     }
   },

@@ -3,6 +3,17 @@
 // what is right. A step that throws prints {"step":..., "error":...} and the rest still run.
 //
 //   java -cp <classes>:<kafka-clients libs>/* Compat BOOTSTRAP TOPIC_PREFIX
+//
+// Two more modes serve test/compat/client-interop.test.ts (the Samsa client and Java reading
+// each other), each handling several topics in one JVM; bytes are hex, null is null:
+//
+//   Compat consume BOOTSTRAP PARTITIONS COUNT TOPIC...
+//     reads COUNT records from every partition's beginning of each topic (assign, no group)
+//     and prints {"topic","partition","offset","key","value","headers":[[k,v],...]} per record
+//   Compat produce BOOTSTRAP < lines
+//     each line is TOPIC CODEC KEY VALUE [HEADER_KEY HEADER_VALUE]... separated by tabs (header
+//     keys hex too, "-" for null); one default (idempotent) producer per codec, default
+//     partitioner; prints the same line per delivery, with the headers it was given
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,6 +36,16 @@ public class Compat {
   interface Step { void run(StringBuilder out) throws Exception; }
 
   public static void main(String[] args) throws Exception {
+    if (args[0].equals("consume")) {
+      bootstrap = args[1];
+      consumeTopics(Integer.parseInt(args[2]), Integer.parseInt(args[3]), Arrays.asList(args).subList(4, args.length));
+      return;
+    }
+    if (args[0].equals("produce")) {
+      bootstrap = args[1];
+      produceLines();
+      return;
+    }
     bootstrap = args[0];
     String prefix = args[1];
     String adminTopic = prefix + "-admin";
@@ -127,6 +148,81 @@ public class Compat {
     }
     out.append(",\"consumed\":[").append(String.join(",", consumed)).append(']');
   }
+
+  static void consumeTopics(int partitions, int count, List<String> topics) {
+    Properties cp = new Properties();
+    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      for (String topic : topics) {
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) tps.add(new TopicPartition(topic, p));
+        c.assign(tps);
+        c.seekToBeginning(tps);
+        int seen = 0;
+        long deadline = System.currentTimeMillis() + TIMEOUT_S * 1000;
+        while (seen < count && System.currentTimeMillis() < deadline) {
+          for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+            seen++;
+            System.out.println(recordLine(r.topic(), r.partition(), r.offset(), r.key(), r.value(), r.headers()));
+          }
+        }
+      }
+    } catch (Throwable e) {
+      System.out.println("{\"error\":" + json(e.toString()) + "}");
+    }
+    System.out.flush();
+  }
+
+  static void produceLines() throws Exception {
+    Map<String, KafkaProducer<byte[], byte[]>> producers = new LinkedHashMap<>();
+    List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+      for (String line; (line = in.readLine()) != null; ) {
+        if (line.isEmpty()) continue;
+        String[] f = line.split("\t", -1);
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(f[0], null, unhex(f[2]), unhex(f[3]));
+        for (int i = 4; i + 1 < f.length; i += 2) r.headers().add(new String(unhex(f[i]), StandardCharsets.UTF_8), unhex(f[i + 1]));
+        KafkaProducer<byte[], byte[]> p = producers.computeIfAbsent(f[1], codec -> {
+          Properties pp = new Properties();
+          pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+          pp.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec);
+          pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
+          pp.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+          pp.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+          return new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
+        });
+        records.add(r);
+        sent.add(p.send(r));
+      }
+      for (int i = 0; i < sent.size(); i++) {
+        ProducerRecord<byte[], byte[]> r = records.get(i);
+        try {
+          RecordMetadata m = sent.get(i).get(TIMEOUT_S, TimeUnit.SECONDS);
+          System.out.println(recordLine(m.topic(), m.partition(), m.offset(), r.key(), r.value(), r.headers()));
+        } catch (Exception e) {
+          Throwable c = e.getCause() != null ? e.getCause() : e;
+          System.out.println("{\"error\":" + json(c.toString()) + "}");
+        }
+      }
+    } finally {
+      for (KafkaProducer<byte[], byte[]> p : producers.values()) p.close(Duration.ofSeconds(TIMEOUT_S));
+    }
+    System.out.flush();
+  }
+
+  static String recordLine(String topic, int partition, long offset, byte[] key, byte[] value, Iterable<Header> headers) {
+    StringBuilder hs = new StringBuilder("[");
+    for (Header h : headers) {
+      hs.append(hs.length() > 1 ? "," : "").append('[').append(json(h.key())).append(',').append(json(hex(h.value()))).append(']');
+    }
+    return "{\"topic\":" + json(topic) + ",\"partition\":" + partition + ",\"offset\":" + offset + ",\"key\":" + json(hex(key))
+        + ",\"value\":" + json(hex(value)) + ",\"headers\":" + hs.append(']') + "}";
+  }
+
+  static String hex(byte[] b) { return b == null ? null : HexFormat.of().formatHex(b); }
+  static byte[] unhex(String s) { return s.equals("-") ? null : HexFormat.of().parseHex(s); }
 
   static ProducerRecord<byte[], byte[]> rec(String topic, int partition, Long ts, String key, String value, String... headers) {
     ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, partition, ts, bytes(key), bytes(value));

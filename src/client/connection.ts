@@ -85,13 +85,20 @@ export class Connection {
   private readonly chosen = new Map<number, number>();
   private closeReason: Error | undefined;
 
-  private constructor(socket: Socket, options: ConnectionOptions) {
+  private constructor(
+    socket: Socket,
+    frames: FrameReader,
+    reads: ReadSink,
+    options: ConnectionOptions,
+  ) {
     this.socket = socket;
     this.broker = `${options.host}:${options.port}`;
     this.clientId = options.clientId;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.frames = new FrameReader(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.frames = frames;
+    // Plain TCP reads into the frame reader's memory (see openSocket); TLS hands out chunks.
+    if (options.tls) socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    else reads.onRead = (n) => this.onRead(n);
     socket.on('error', (err) =>
       this.fail(new ConnectionError(this.broker, err.message, { cause: err })),
     );
@@ -104,8 +111,10 @@ export class Connection {
   static async connect(options: ConnectionOptions): Promise<Connection> {
     const broker = `${options.host}:${options.port}`;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const socket = await openSocket(options, timeoutMs);
-    const connection = new Connection(socket, options);
+    const frames = new FrameReader(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    const reads: ReadSink = { onRead: () => {} };
+    const socket = await openSocket(options, timeoutMs, frames, reads);
+    const connection = new Connection(socket, frames, reads, options);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -328,6 +337,17 @@ export class Connection {
     for (const frame of frames) this.onFrame(frame);
   }
 
+  private onRead(n: number): void {
+    let frames: Buffer[];
+    try {
+      frames = this.frames.onRead(n);
+    } catch (err) {
+      this.fail(new ConnectionError(this.broker, (err as Error).message));
+      return;
+    }
+    for (const frame of frames) this.onFrame(frame);
+  }
+
   private onFrame(frame: Buffer): void {
     if (frame.length < 4) {
       this.fail(new ConnectionError(this.broker, `response frame of ${frame.length} bytes`));
@@ -368,7 +388,17 @@ export class Connection {
   }
 }
 
-function openSocket(options: ConnectionOptions, timeoutMs: number): Promise<Socket> {
+/** Where a plain TCP socket reports its reads; the Connection takes it over once it exists. */
+interface ReadSink {
+  onRead: (n: number) => void;
+}
+
+function openSocket(
+  options: ConnectionOptions,
+  timeoutMs: number,
+  frames: FrameReader,
+  reads: ReadSink,
+): Promise<Socket> {
   const broker = `${options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
     const socket = options.tls
@@ -378,7 +408,19 @@ function openSocket(options: ConnectionOptions, timeoutMs: number): Promise<Sock
           servername: options.host,
           ...options.tls,
         })
-      : netConnect({ host: options.host, port: options.port });
+      : netConnect({
+          host: options.host,
+          port: options.port,
+          // Each read lands in the frame reader's memory: no 64 KiB chunk per read, and a large
+          // answer is read in place instead of being assembled from chunks by a copy.
+          onread: {
+            buffer: () => frames.readBuffer(),
+            callback: (n: number) => {
+              reads.onRead(n);
+              return true;
+            },
+          },
+        });
     const ready = options.tls ? 'secureConnect' : 'connect';
     const timer = setTimeout(() => {
       socket.destroy();

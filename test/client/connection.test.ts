@@ -27,26 +27,63 @@ describe('FrameReader', () => {
     return b;
   };
 
-  it('returns frames whole whatever the read boundaries, views when a frame is in one read', () => {
+  it('returns frames whole whatever the read boundaries', () => {
     const bodies = [
       Buffer.from('a'),
       Buffer.alloc(0),
       Buffer.from('hello world'),
       Buffer.alloc(3000, 7),
+      Buffer.alloc(200_000, 9),
+      Buffer.from('after the big one'),
     ];
     const stream = Buffer.concat(bodies.map(frame));
-    for (const step of [1, 2, 3, 5, 7, 4096, stream.length]) {
-      const r = new FrameReader(1 << 20);
-      const out: Buffer[] = [];
-      for (let at = 0; at < stream.length; at += step)
-        out.push(...r.push(stream.subarray(at, at + step)));
-      assert.deepEqual(out, bodies, `step ${step}`);
-      assert.equal(r.bufferedBytes, 0);
+    for (const step of [1, 2, 3, 5, 7, 4096, 70_000, stream.length]) {
+      // Through push() (TLS) and through readBuffer()/onRead() (what a plain socket does, each
+      // read filling at most the memory handed out).
+      const pushed = new FrameReader(1 << 20);
+      const read = new FrameReader(1 << 20);
+      const viaPush: Buffer[] = [];
+      const viaRead: Buffer[] = [];
+      for (let at = 0; at < stream.length; at += step) {
+        viaPush.push(...pushed.push(stream.subarray(at, at + step)));
+      }
+      for (let at = 0; at < stream.length; ) {
+        const target = read.readBuffer();
+        const n = Math.min(step, target.length, stream.length - at);
+        assert.ok(n > 0, 'the reader always offers room');
+        stream.copy(target, 0, at, at + n);
+        at += n;
+        viaRead.push(...read.onRead(n));
+      }
+      assert.deepEqual(viaPush, bodies, `push, step ${step}`);
+      assert.deepEqual(viaRead, bodies, `onRead, step ${step}`);
+      assert.equal(pushed.bufferedBytes, 0);
+      assert.equal(read.bufferedBytes, 0);
     }
-    const single = new FrameReader(100);
-    const whole = frame(Buffer.from('abc'));
-    const [body] = single.push(whole);
-    assert.equal(body!.buffer, whole.buffer, 'no copy for a frame inside one read');
+  });
+
+  it('reads a frame larger than a chunk into its own buffer, never overwriting handed-out frames', () => {
+    const r = new FrameReader(1 << 20);
+    const small = frame(Buffer.from('keep me'));
+    const big = frame(Buffer.alloc(300_000, 5));
+    const stream = Buffer.concat([small, big, small]);
+    const out: Buffer[] = [];
+    const targets = new Set<ArrayBufferLike>();
+    for (let at = 0; at < stream.length; ) {
+      const target = r.readBuffer();
+      targets.add(target.buffer);
+      const n = Math.min(target.length, stream.length - at);
+      stream.copy(target, 0, at, at + n);
+      at += n;
+      out.push(...r.onRead(n));
+    }
+    assert.equal(out.length, 3);
+    assert.equal(out[0]!.toString(), 'keep me', 'the first frame was not overwritten');
+    assert.equal(out[1]!.length, 300_000);
+    assert.ok(out[1]!.every((b) => b === 5));
+    assert.equal(out[1]!.buffer.byteLength, 300_004, 'one buffer of the frame size');
+    assert.ok(targets.has(out[1]!.buffer), 'the socket read straight into it');
+    assert.equal(out[2]!.toString(), 'keep me');
   });
 
   it('refuses a frame above the limit', () => {

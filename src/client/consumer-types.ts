@@ -27,6 +27,12 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> extends G
    * Default 3 × maxPartitionBytes.
    */
   maxBufferedBytes?: number;
+  /**
+   * Verify each record batch's CRC32C before handing its records out (Java's check.crcs); a
+   * corrupt batch raises CORRUPT_MESSAGE. Default true. Costs about one CRC pass over the
+   * fetched bytes.
+   */
+  checkCrcs?: boolean;
   requestTimeoutMs?: number;
   retry?: RetryOptions;
   keyDeserializer?: Deserializer<K>;

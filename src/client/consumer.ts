@@ -11,7 +11,7 @@ import type {
   RunOptions,
 } from './consumer-types.js';
 import { ClientClosedError, DeserializationError } from './errors.js';
-import type { FetchedRecord } from './fetched-records.js';
+import type { FetchedRecord, FetchedRecords } from './fetched-records.js';
 import { Fetcher, type FetcherOptions, type PartitionFetchState, tpKey } from './fetcher.js';
 import { GroupMember, type TopicPartition } from './group.js';
 import { listOffsets, OffsetSpec } from './list-offsets.js';
@@ -53,6 +53,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
   private closed = false;
   /** Partition of the message handed out last (its offset is committed once the next is asked). */
   private current: PartitionFetchState | undefined;
+  private stoppedAtCorrupt = false;
 
   /** Use `samsa.consumer(options)`. */
   constructor(cluster: Omit<ClusterOptions, 'retry'>, options: ConsumerOptions<K, V> = {}) {
@@ -70,6 +71,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
       maxPartitionBytes: options.maxPartitionBytes ?? 1024 * 1024,
       maxBufferedBytes: options.maxBufferedBytes ?? 3 * (options.maxPartitionBytes ?? 1024 * 1024),
       readCommitted: this.readCommitted,
+      checkCrcs: options.checkCrcs ?? true,
       autoOffsetReset,
       requestTimeoutMs,
     };
@@ -311,7 +313,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
       if (!s) return undefined;
       const messages: ConsumerMessage<K, V>[] = [];
       const fetched = s.buffered[0]!;
-      for (let r = fetched.next(); r; r = fetched.next()) {
+      for (
+        let r = this.nextFetched(fetched, messages.length);
+        r;
+        r = this.nextFetched(fetched, messages.length)
+      ) {
         let key: K;
         let value: V;
         try {
@@ -324,11 +330,27 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
         }
         messages.push(withPayload<K, V>(r, key, value));
       }
-      this.exhausted(s);
+      // Stopped early at a corrupt batch: what came before it is handed out, the rest stays.
+      if (!this.stoppedAtCorrupt) this.exhausted(s);
+      this.stoppedAtCorrupt = false;
       if (messages.length === 0) continue;
       this.current = s;
       s.position = messages[messages.length - 1]!.offset + 1;
       return { topic: s.topic, partition: s.partition, highWatermark: s.highWatermark, messages };
+    }
+  }
+
+  /**
+   * The next fetched record; a corrupt batch (CRC) throws, unless records were already taken
+   * for this eachBatch call: then the batch ends before it and the next call throws.
+   */
+  private nextFetched(fetched: FetchedRecords, taken: number): FetchedRecord | undefined {
+    try {
+      return fetched.next();
+    } catch (err) {
+      if (taken === 0) throw err;
+      this.stoppedAtCorrupt = true;
+      return undefined;
     }
   }
 

@@ -6,8 +6,11 @@
 //   and fetched again from its start next time;
 // - control batches (transaction markers) are never shown; with read_committed, records of
 //   aborted transactions are skipped using the answer's aborted-transaction list;
-// - magic 0/1 message sets from old logs are read too.
-import { MalformedInputError } from '../protocol/errors.js';
+// - magic 0/1 message sets from old logs are read too;
+// - with checkCrcs (the default, as Java's check.crcs) a v2 batch whose CRC32C does not match
+//   its bytes is refused with CORRUPT_MESSAGE when the application reaches it, and stays
+//   refused (the position does not move past it) until the application seeks.
+import { ErrorCode, KafkaError, MalformedInputError } from '../protocol/errors.js';
 import {
   BATCH_LENGTH_OFFSET,
   LOG_OVERHEAD,
@@ -17,7 +20,8 @@ import {
 } from '../protocol/records/batch-header.js';
 import { ControlRecordType, decodeControlRecordKey } from '../protocol/records/control.js';
 import { readLegacyMessageSet } from '../protocol/records/legacy.js';
-import { type RecordHeader, readRecords } from '../protocol/records/record.js';
+import { type RecordHeader, readRecords, recordsPayload } from '../protocol/records/record.js';
+import { decodeBatchRecords } from './record-decoder.js';
 
 /**
  * A record as fetched, before the application's deserializers. It already has the shape of a
@@ -63,6 +67,17 @@ export function splitEntries(buf: Buffer): { entries: Entry[]; partialTail: numb
   return { entries, partialTail: buf.length - at };
 }
 
+export interface FetchedRecordsOptions {
+  /** Hide aborted transactions (needs abortedTransactions). Default false. */
+  readCommitted?: boolean;
+  abortedTransactions?: readonly AbortedTransaction[] | null;
+  /** Verify each v2 batch's CRC32C before decoding it. Default true. */
+  checkCrcs?: boolean;
+  /** Copied into every record. */
+  topic?: string;
+  partition?: number;
+}
+
 export class FetchedRecords {
   /** Offset to fetch next: after the last complete batch, or the fetch offset if there was none. */
   readonly nextFetchOffset: number;
@@ -76,15 +91,21 @@ export class FetchedRecords {
   private currentIndex = 0;
   private readonly aborted: AbortedTransaction[];
   private readonly abortedProducers = new Set<number>();
+  private readonly readCommitted: boolean;
+  private readonly checkCrcs: boolean;
+  private readonly topic: string;
+  private readonly partition: number;
 
   constructor(
     records: Buffer | null,
     private readonly fetchOffset: number,
-    private readonly readCommitted: boolean,
-    abortedTransactions: readonly AbortedTransaction[] | null,
-    private readonly topic = '',
-    private readonly partition = -1,
+    options: FetchedRecordsOptions = {},
   ) {
+    this.readCommitted = options.readCommitted ?? false;
+    this.checkCrcs = options.checkCrcs ?? true;
+    this.topic = options.topic ?? '';
+    this.partition = options.partition ?? -1;
+    const abortedTransactions = options.abortedTransactions;
     this.sizeInBytes = records?.length ?? 0;
     const { entries, partialTail } = records
       ? splitEntries(records)
@@ -107,7 +128,9 @@ export class FetchedRecords {
     for (;;) {
       if (this.currentIndex < this.current.length) return this.current[this.currentIndex++];
       if (this.entryIndex >= this.entries.length) return undefined;
-      this.current = this.decode(this.entries[this.entryIndex++]!);
+      // Decoded before moving on, so a corrupt batch throws again on the next call.
+      this.current = this.decode(this.entries[this.entryIndex]!);
+      this.entryIndex++;
       this.currentIndex = 0;
     }
   }
@@ -136,29 +159,31 @@ export class FetchedRecords {
         }));
     }
     const batch = entry.batch;
+    if (this.checkCrcs && !batch.isCrcValid()) {
+      throw new KafkaError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `${this.topic}/${this.partition}: the record batch at offset ${batch.baseOffset} is corrupt (stored CRC ${batch.crc}, computed ${batch.computeCrc()}); seek past it to go on`,
+      );
+    }
     // Transaction state is tracked through every batch, even ones before the fetch offset.
     if (this.readCommitted && this.skipForTransaction(batch)) return [];
     if (batch.isControl || batch.lastOffset < this.fetchOffset) return [];
-    const base = batch.baseOffset;
-    const appendTime = batch.timestampType === TimestampType.LogAppendTime;
-    const type = appendTime ? 'LogAppendTime' : 'CreateTime';
     const out: FetchedRecord[] = [];
-    const { topic, partition, fetchOffset } = this;
-    for (const r of readRecords(batch)) {
-      const offset = base + r.offsetDelta;
-      if (offset < fetchOffset) continue;
-      out.push({
-        topic,
-        partition,
-        offset,
-        timestamp: appendTime ? batch.maxTimestamp : batch.baseTimestamp + r.timestampDelta,
-        timestampType: type,
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
+    decodeBatchRecords(
+      recordsPayload(batch),
+      batch.recordsCount,
+      {
+        topic: this.topic,
+        partition: this.partition,
+        baseOffset: batch.baseOffset,
+        baseTimestamp: batch.baseTimestamp,
+        logAppendTime:
+          batch.timestampType === TimestampType.LogAppendTime ? batch.maxTimestamp : undefined,
         leaderEpoch: batch.partitionLeaderEpoch,
-      });
-    }
+        fromOffset: this.fetchOffset,
+      },
+      out,
+    );
     return out;
   }
 

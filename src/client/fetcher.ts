@@ -30,6 +30,8 @@ export interface FetcherOptions {
    */
   maxBufferedBytes: number;
   readCommitted: boolean;
+  /** Verify each record batch's CRC32C before handing its records out. */
+  checkCrcs: boolean;
   autoOffsetReset: AutoOffsetReset;
   requestTimeoutMs: number;
 }
@@ -299,14 +301,13 @@ export class Fetcher {
             producerId: Number(a.producerId),
             firstOffset: Number(a.firstOffset),
           })) ?? null;
-        const records = new FetchedRecords(
-          p.records,
-          e.offset,
-          this.options.readCommitted,
-          aborted,
+        const records = new FetchedRecords(p.records, e.offset, {
+          readCommitted: this.options.readCommitted,
+          abortedTransactions: aborted,
+          checkCrcs: this.options.checkCrcs,
           topic,
-          s.partition,
-        );
+          partition: s.partition,
+        });
         if (records.truncated) {
           // One batch is larger than the partition's limit (only brokers before KIP-74 do this).
           s.maxBytes = Math.min(s.maxBytes * 2, Math.max(this.options.maxBytes, s.maxBytes));

@@ -35,7 +35,7 @@ describe('FetchedRecords', () => {
         batch(10, ['a', 'b', 'c', 'd'], { compression: codec }),
         batch(14, ['e']),
       ]);
-      const f = new FetchedRecords(data, 12, false, null);
+      const f = new FetchedRecords(data, 12);
       const got = drain(f);
       assert.deepEqual(values(got), ['c', 'd', 'e']);
       assert.deepEqual(
@@ -50,14 +50,14 @@ describe('FetchedRecords', () => {
   it('drops a partial batch at the end and fetches again from its start', () => {
     const whole = batch(0, ['a', 'b']);
     const cut = batch(2, ['c', 'd']).subarray(0, 30);
-    const f = new FetchedRecords(Buffer.concat([whole, cut]), 0, false, null);
+    const f = new FetchedRecords(Buffer.concat([whole, cut]), 0);
     assert.deepEqual(values(drain(f)), ['a', 'b']);
     assert.equal(f.nextFetchOffset, 2);
     assert.equal(f.truncated, false);
   });
 
   it('flags an answer holding only part of one batch (the partition limit is too small)', () => {
-    const f = new FetchedRecords(batch(5, ['x'.repeat(100)]).subarray(0, 70), 5, false, null);
+    const f = new FetchedRecords(batch(5, ['x'.repeat(100)]).subarray(0, 70), 5);
     assert.equal(f.truncated, true);
     assert.equal(f.nextFetchOffset, 5);
     assert.equal(f.next(), undefined);
@@ -73,12 +73,7 @@ describe('FetchedRecords', () => {
       timestamp: 0,
     }).buf;
     const txn = { producerId: 7, producerEpoch: 0, baseSequence: 0, isTransactional: true };
-    const f = new FetchedRecords(
-      Buffer.concat([batch(0, ['a', 'b'], txn), marker]),
-      0,
-      false,
-      null,
-    );
+    const f = new FetchedRecords(Buffer.concat([batch(0, ['a', 'b'], txn), marker]), 0);
     assert.deepEqual(values(drain(f)), ['a', 'b']);
     assert.equal(f.nextFetchOffset, 3);
   });
@@ -109,12 +104,13 @@ describe('FetchedRecords', () => {
       end(6, 1, ControlRecordType.Commit),
     ]);
     const aborted = [{ producerId: 1, firstOffset: 0 }];
-    assert.deepEqual(values(drain(new FetchedRecords(data, 0, true, aborted))), [
-      'p2-committed',
-      'plain',
-      'p1-again',
-    ]);
-    assert.deepEqual(values(drain(new FetchedRecords(data, 0, false, aborted))), [
+    assert.deepEqual(
+      values(
+        drain(new FetchedRecords(data, 0, { readCommitted: true, abortedTransactions: aborted })),
+      ),
+      ['p2-committed', 'plain', 'p1-again'],
+    );
+    assert.deepEqual(values(drain(new FetchedRecords(data, 0, { abortedTransactions: aborted }))), [
       'p1-aborted',
       'p2-committed',
       'plain',
@@ -124,7 +120,7 @@ describe('FetchedRecords', () => {
 
   it('reports LogAppendTime timestamps from the batch', () => {
     const data = batch(0, ['a', 'b'], { timestampType: 1, maxTimestamp: 99_999 });
-    const got = drain(new FetchedRecords(data, 0, false, null));
+    const got = drain(new FetchedRecords(data, 0));
     assert.deepEqual(
       got.map((r) => [r.timestamp, r.timestampType]),
       [
@@ -135,7 +131,26 @@ describe('FetchedRecords', () => {
   });
 
   it('handles an empty or null records field', () => {
-    assert.equal(new FetchedRecords(null, 4, false, null).next(), undefined);
-    assert.equal(new FetchedRecords(Buffer.alloc(0), 4, false, null).nextFetchOffset, 4);
+    assert.equal(new FetchedRecords(null, 4).next(), undefined);
+    assert.equal(new FetchedRecords(Buffer.alloc(0), 4).nextFetchOffset, 4);
+  });
+
+  it('refuses a batch whose CRC does not match (CORRUPT_MESSAGE) until seeked past, unless checkCrcs is off', () => {
+    const good = batch(0, ['a', 'b']);
+    const bad = batch(2, ['c', 'd']);
+    bad[bad.length - 2] ^= 0x01; // the last value byte (before the header count): the records still decode, only the CRC tells
+    const data = Buffer.concat([good, bad]);
+    const f = new FetchedRecords(data, 0);
+    assert.equal(f.next()?.value?.toString(), 'a');
+    assert.equal(f.next()?.value?.toString(), 'b');
+    for (let i = 0; i < 2; i++) {
+      assert.throws(
+        () => f.next(),
+        (err: Error & { errorName?: string }) =>
+          err.errorName === 'CORRUPT_MESSAGE' && /offset 2 is corrupt/.test(err.message),
+      );
+    }
+    const unchecked = drain(new FetchedRecords(data, 0, { checkCrcs: false }));
+    assert.deepEqual(values(unchecked), ['a', 'b', 'c', 'e']);
   });
 });

@@ -1,4 +1,4 @@
-// Java kafka-clients AdminClient calls for test/compat/cluster/java-reassignment.test.ts:
+// Java kafka-clients AdminClient calls for test/compat/cluster/admin-clients.test.ts:
 //
 //   java ReassignAdmin BOOTSTRAP move TOPIC PARTITION 3,1   alterPartitionReassignments to [3,1]
 //   java ReassignAdmin BOOTSTRAP cancel TOPIC PARTITION     alterPartitionReassignments, empty

@@ -12,6 +12,7 @@
 import { Connection } from '../client/connection.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { FetchApi, type FetchRequest } from '../protocol/messages/fetch.js';
+import { ListOffsetsApi } from '../protocol/messages/list-offsets.js';
 import type { StoreLogger } from './metadata-store.js';
 import type { Partition, ReplicaManager } from './replica-manager.js';
 
@@ -171,6 +172,7 @@ class LeaderFetcher {
     );
     this.warned = '';
     let backoff = false;
+    const outOfRange: typeof sent = [];
     for (const t of response.responses) {
       for (const d of t.partitions) {
         const s = sent.find((x) => x.p.topic === t.topic && x.p.partition === d.partitionIndex);
@@ -181,11 +183,7 @@ class LeaderFetcher {
         if (p !== this.o.replicaManager.partition(p.topic, p.partition)) continue;
         if (d.errorCode !== ErrorCode.NONE) {
           backoff = true;
-          if (d.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-            this.o.logger.warn(
-              `${p.topic}-${p.partition}: leader ${this.leaderId} answered OFFSET_OUT_OF_RANGE at ${s.offset}`,
-            );
-          }
+          if (d.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) outOfRange.push(s);
           continue;
         }
         // The field's default (-1/-1) means "not diverging".
@@ -193,11 +191,76 @@ class LeaderFetcher {
           this.truncate(p, d.divergingEpoch.epoch, Number(d.divergingEpoch.endOffset));
           continue;
         }
-        if (d.records && d.records.length > 0) p.log.append(d.records, { origin: 'replication' });
+        if (d.records && d.records.length > 0) {
+          const startAt = this.startAtFirstBatch(p, d.records, Number(d.logStartOffset ?? -1n));
+          p.log.append(d.records, { origin: 'replication' });
+          if (startAt !== undefined) p.log.deleteRecordsBefore(Math.min(startAt, p.logEndOffset));
+        }
         this.o.replicaManager.updateFollowerHighWatermark(p, Number(d.highWatermark));
       }
     }
+    for (const s of outOfRange) await this.startAtLeaderLogStart(s.p, s.epoch, s.offset);
     return backoff;
+  }
+
+  /**
+   * OFFSET_OUT_OF_RANGE: a replica that is new (a reassignment added it) or was away while the
+   * leader deleted old segments fetches below the leader's log start offset. As Kafka's fetcher
+   * does, it asks the leader for that offset (ListOffsets EARLIEST) and, when it is behind it,
+   * empties its log and starts there; the records before it exist nowhere any more.
+   */
+  private async startAtLeaderLogStart(p: Partition, epoch: number, offset: number): Promise<void> {
+    const r = await this.connection!.send(
+      ListOffsetsApi,
+      {
+        replicaId: this.o.nodeId,
+        isolationLevel: 0,
+        topics: [
+          {
+            name: p.topic,
+            partitions: [
+              { partitionIndex: p.partition, currentLeaderEpoch: epoch, timestamp: -2n },
+            ],
+          },
+        ],
+      },
+      { version: 4 },
+    );
+    const answer = r.topics[0]?.partitions[0];
+    const leaderStart = Number(answer?.offset ?? -1n);
+    if (answer?.errorCode !== ErrorCode.NONE || leaderStart < 0) return;
+    if (p.leaderEpoch !== epoch || p.logEndOffset !== offset || leaderStart <= offset) {
+      this.o.logger.warn(
+        `${p.topic}-${p.partition}: leader ${this.leaderId} answered OFFSET_OUT_OF_RANGE at ${offset} (its log starts at ${leaderStart})`,
+      );
+      return;
+    }
+    this.o.logger.info(
+      `${p.topic}-${p.partition}: behind leader ${this.leaderId}'s log start offset ${leaderStart}; starting the replica there (it was at ${offset})`,
+    );
+    p.log.truncateFullyAndStartAt(leaderStart);
+  }
+
+  /**
+   * An empty replica that starts at the leader's log start offset gets the whole batch holding
+   * it (DeleteRecords can put the start inside a batch). As Kafka's Partition does, the replica
+   * then starts at the batch's base offset so the batch can be appended; the caller moves its log
+   * start offset back up to the leader's afterwards (returned), so it serves the same records.
+   */
+  private startAtFirstBatch(
+    p: Partition,
+    records: Buffer,
+    leaderLogStart: number,
+  ): number | undefined {
+    if (records.length < 8 || p.logEndOffset !== p.logStartOffset) return undefined;
+    const base = Number(records.readBigInt64BE(0));
+    if (base >= p.logEndOffset) return undefined;
+    const start = p.logStartOffset;
+    this.o.logger.info(
+      `${p.topic}-${p.partition}: the leader's first batch starts at ${base}, below this replica's start ${start}; starting there`,
+    );
+    p.log.truncateFullyAndStartAt(base);
+    return Math.max(start, leaderLogStart);
   }
 
   /** Kafka's truncation on a diverging epoch: to where the leader's and our epoch agree. */

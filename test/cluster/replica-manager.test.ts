@@ -95,3 +95,43 @@ test('a lost session fences leadership until it is reclaimed under a newer epoch
   assert.equal(p.isLeader, true);
   assert.equal(p.leaderEpoch, 1);
 });
+
+test('a single replica that a reassignment gives followers keeps its high watermark', async () => {
+  await registry.createTopic({
+    name: 'solo',
+    numPartitions: 1,
+    replicationFactor: 1,
+    brokers: [1],
+    assignments: [[1]],
+  });
+  const solo = rm.leaderPartition('solo', 0);
+  rm.appendRecordsToLeader(solo, batch(), 1);
+  rm.appendRecordsToLeader(solo, batch(), 1);
+  assert.equal(solo.highWatermark, 2);
+  await registry.updatePartition('solo', 0, (a) => ({
+    ...a,
+    replicas: [1, 2],
+    addingReplicas: [2],
+    removingReplicas: [],
+  }));
+  assert.equal(solo.isReplicated, true);
+  assert.equal(solo.highWatermark, 2, 'the committed records stay visible');
+});
+
+test('a replica reassigned away is dropped with its log, and its acks=all waits end', async () => {
+  const appended = rm.appendRecordsToLeader(p, batch(), -1);
+  const outcome = rm.waitForCommit(p, appended.lastOffset + 1, 10_000);
+  let changes = 0;
+  rm.onLeadershipChange(() => changes++);
+  await registry.updatePartition('t', 0, (a) => ({
+    ...a,
+    replicas: [2, 3],
+    isr: [2, 3],
+    leader: 2,
+    leaderEpoch: a.leaderEpoch + 1,
+  }));
+  assert.equal(await outcome, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.equal(rm.partition('t', 0), undefined);
+  assert.ok(changes > 0, 'the fetchers are told');
+  assert.equal(logs.getLog('t', 0), undefined);
+});

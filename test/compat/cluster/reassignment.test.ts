@@ -6,7 +6,7 @@
 // acknowledged with, none is lost, the clients only ever saw retriable errors, broker 1 ends
 // with no replica (its logs deleted), and Metadata shows RF 3 with full ISRs on brokers 2-4.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -291,6 +291,60 @@ describe('adding and decommissioning brokers under load', { skip }, () => {
     process.stderr.write(
       `# ${acked.size} records acknowledged and read; client errors met: ${JSON.stringify(Object.fromEntries(seen))}\n`,
     );
+  });
+
+  test("a replica added to a partition whose log was trimmed starts at the leader's log start offset", async () => {
+    const topic = 'trimmed';
+    const live = [...nodes.values()].filter((n) => n.proc && n.proc.child.exitCode === null);
+    const [from, to] = live.map((n) => n.id) as [number, number];
+    const client = new Samsa({ brokers: bootstrap().split(','), logger: 'nothing' });
+    const admin = client.admin();
+    const producer = client.producer({ acks: 'all' });
+    try {
+      await admin.createTopics({
+        topics: [{ topic, assignments: [{ partition: 0, replicas: [from] }] }],
+      });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 50 }, (_, i) => ({ value: `v${i}`, partition: 0 })),
+      });
+      await admin.deleteRecords({ topic, partitions: [{ partition: 0, offset: 30 }] });
+      const plan = join(root, 'trimmed.json');
+      writeFileSync(
+        plan,
+        JSON.stringify({ version: 1, partitions: [{ topic, partition: 0, replicas: [to, from] }] }),
+      );
+      const moved = await cli('cluster', 'reassign', plan, '--json', '--timeout-ms', '60000');
+      const brokerLogs = () =>
+        live
+          .map((n) =>
+            `--- broker ${n.id}\n${n.proc!.output().split('\n').slice(-25).join('\n')}`,
+          )
+          .join('\n');
+      assert.equal(moved.code, 0, `reassign:\n${moved.stdout}\n${moved.stderr}\n${brokerLogs()}`);
+      const [p] = (
+        JSON.parse(moved.stdout) as { partitions: { leader: number; replicas: number[] }[] }
+      ).partitions;
+      assert.deepEqual(p!.replicas, [to, from]);
+      assert.equal(p!.leader, to, 'the preferred leader (the new replica) leads after the move');
+      const [earliest] = await admin.listOffsets({ topic, at: 'earliest' });
+      assert.equal(earliest!.offset, 30);
+      const consumer = client.consumer({ maxWaitMs: 200 });
+      await consumer.assign([{ topic, partition: 0, offset: 'earliest' }]);
+      const values: string[] = [];
+      for await (const m of consumer) {
+        values.push(`${m.offset}:${m.value}`);
+        if (m.offset >= 49) break;
+      }
+      await consumer.close();
+      assert.deepEqual(
+        values,
+        Array.from({ length: 20 }, (_, i) => `${30 + i}:v${30 + i}`),
+      );
+    } finally {
+      await producer.close();
+      await admin.close();
+    }
   });
 
   async function describeTopic() {

@@ -317,9 +317,7 @@ describe('adding and decommissioning brokers under load', { skip }, () => {
       const moved = await cli('cluster', 'reassign', plan, '--json', '--timeout-ms', '60000');
       const brokerLogs = () =>
         live
-          .map((n) =>
-            `--- broker ${n.id}\n${n.proc!.output().split('\n').slice(-25).join('\n')}`,
-          )
+          .map((n) => `--- broker ${n.id}\n${n.proc!.output().split('\n').slice(-25).join('\n')}`)
           .join('\n');
       assert.equal(moved.code, 0, `reassign:\n${moved.stdout}\n${moved.stderr}\n${brokerLogs()}`);
       const [p] = (

@@ -222,6 +222,12 @@ export class Broker {
         t.configs['unclean.leader.election.enable'] !== undefined
           ? t.configs['unclean.leader.election.enable'] === 'true'
           : this.config.bool('unclean.leader.election.enable'),
+      autoLeaderRebalance: this.config.bool('auto.leader.rebalance.enable')
+        ? {
+            intervalMs: this.config.long('leader.imbalance.check.interval.seconds') * 1000,
+            imbalancePercentage: this.config.int('leader.imbalance.per.broker.percentage'),
+          }
+        : undefined,
       logger,
     });
     // Clients are told the controller from the first answer on: wait (briefly) until it is known.

@@ -300,6 +300,26 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     doc: 'Default unclean.leader.election.enable of topics: elect a replica outside the ISR when none is left (may lose acknowledged records).',
   },
   {
+    name: 'auto.leader.rebalance.enable',
+    kind: 'boolean',
+    default: 'true',
+    doc: "The controller moves leadership back to each partition's preferred (first) replica when a broker leads too few of the partitions it prefers.",
+  },
+  {
+    name: 'leader.imbalance.check.interval.seconds',
+    kind: 'long',
+    default: '300',
+    min: 1,
+    doc: 'How often the controller checks the leader imbalance (auto.leader.rebalance.enable).',
+  },
+  {
+    name: 'leader.imbalance.per.broker.percentage',
+    kind: 'int',
+    default: '10',
+    min: 0,
+    doc: 'A broker whose preferred partitions are led elsewhere for more than this percentage gets them back (auto.leader.rebalance.enable).',
+  },
+  {
     name: 'log.cleaner.enable',
     kind: 'boolean',
     default: 'true',

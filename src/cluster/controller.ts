@@ -6,6 +6,8 @@
 //
 // It also carries reassignments forward (reassignment.ts): once every target replica of a
 // partition being moved is in the ISR, the replicas being removed are dropped in one write.
+// With auto.leader.rebalance.enable it gives leadership back to preferred replicas, as Kafka's
+// controller does every leader.imbalance.check.interval.seconds.
 //
 // Every write is a compare-and-swap on the topic's revision fenced by the controller's election
 // key, so a controller that lost its election cannot overwrite its successor. A write that loses
@@ -14,7 +16,7 @@
 import type { ControllerElection } from './controller-election.js';
 import type { BrokerMembership } from './membership.js';
 import type { StoreLogger } from './metadata-store.js';
-import { completeReassignment, isReassigning } from './reassignment.js';
+import { completeReassignment, electForAdmin, isReassigning } from './reassignment.js';
 import type { PartitionAssignment, TopicMetadata, TopicRegistry } from './topic-registry.js';
 
 export interface ControllerOptions {
@@ -26,6 +28,8 @@ export interface ControllerOptions {
   logger: StoreLogger;
   /** Safety net for missed changes. Default 3000. */
   recheckIntervalMs?: number;
+  /** auto.leader.rebalance.enable with its interval and leader.imbalance.per.broker.percentage. */
+  autoLeaderRebalance?: { intervalMs: number; imbalancePercentage: number };
 }
 
 /**
@@ -66,9 +70,43 @@ export function controllerDecision(
   return completeReassignment(elected ?? a, live) ?? elected;
 }
 
+/**
+ * Kafka's auto leader rebalance: for each broker, the partitions whose preferred (first) replica
+ * it is; when more than `imbalancePercentage` % of them are led by another broker, those whose
+ * preferred replica is live and in the ISR (and that are not being moved) get it back.
+ */
+export function rebalanceCandidates(
+  topics: readonly TopicMetadata[],
+  live: ReadonlySet<number>,
+  imbalancePercentage: number,
+): { topic: string; partition: number }[] {
+  const byPreferred = new Map<number, { topic: string; a: PartitionAssignment }[]>();
+  for (const t of topics) {
+    for (const a of t.partitions) {
+      const preferred = a.replicas[0];
+      if (preferred === undefined) continue;
+      let list = byPreferred.get(preferred);
+      if (!list) byPreferred.set(preferred, (list = []));
+      list.push({ topic: t.name, a });
+    }
+  }
+  const out: { topic: string; partition: number }[] = [];
+  for (const [broker, list] of byPreferred) {
+    if (!live.has(broker)) continue;
+    const elsewhere = list.filter(({ a }) => a.leader !== broker);
+    if (elsewhere.length * 100 <= imbalancePercentage * list.length) continue;
+    for (const { topic, a } of elsewhere) {
+      if (a.isr.includes(broker) && !isReassigning(a)) out.push({ topic, partition: a.partition });
+    }
+  }
+  return out;
+}
+
 export class Controller {
   private readonly unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private rebalanceTimer: NodeJS.Timeout | undefined;
+  private rebalanceDue = false;
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -85,6 +123,13 @@ export class Controller {
     );
     this.timer = setInterval(() => this.schedule(), o.recheckIntervalMs ?? 3000);
     this.timer.unref();
+    if (o.autoLeaderRebalance) {
+      this.rebalanceTimer = setInterval(() => {
+        this.rebalanceDue = true;
+        this.schedule();
+      }, Math.min(o.autoLeaderRebalance.intervalMs, 2 ** 31 - 1));
+      this.rebalanceTimer.unref();
+    }
     this.schedule();
   }
 
@@ -92,6 +137,7 @@ export class Controller {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    clearInterval(this.rebalanceTimer);
     for (const u of this.unsubscribe) u();
     await this.running;
   }
@@ -151,6 +197,40 @@ export class Controller {
             `controller: ${what} ISR [${a.isr.join(',')}] -> [${cur.isr.join(',')}]`,
           );
         }
+      }
+    }
+    if (this.rebalanceDue && this.o.autoLeaderRebalance) {
+      this.rebalanceDue = false;
+      await this.rebalanceLeaders(live, this.o.autoLeaderRebalance.imbalancePercentage);
+    }
+  }
+
+  /** One auto leader rebalance: preferred replicas lead again where a broker is imbalanced. */
+  private async rebalanceLeaders(live: ReadonlySet<number>, percentage: number): Promise<void> {
+    for (const { topic, partition } of rebalanceCandidates(
+      this.o.topics.topics(),
+      live,
+      percentage,
+    )) {
+      const fence = this.o.election.fence;
+      if (this.closed || !fence) return;
+      const done = await this.o.topics.updatePartition(
+        topic,
+        partition,
+        (a) => {
+          try {
+            return electForAdmin(a, 'preferred', live);
+          } catch {
+            return undefined; // no longer needed, or the preferred replica left the ISR
+          }
+        },
+        { fence },
+      );
+      if (done) {
+        const cur = this.o.topics.topic(topic)?.partitions[partition];
+        this.o.logger.info(
+          `controller: ${topic}-${partition} leader back to its preferred replica ${cur?.leader} at epoch ${cur?.leaderEpoch} (auto leader rebalance)`,
+        );
       }
     }
   }

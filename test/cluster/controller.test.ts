@@ -2,7 +2,7 @@
 // or return, and what happens to the ISR and the leader epoch.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { electLeader } from '../../src/cluster/controller.js';
+import { electLeader, rebalanceCandidates } from '../../src/cluster/controller.js';
 import type { PartitionAssignment } from '../../src/cluster/topic-registry.js';
 
 const p = (leader: number, isr: number[], leaderEpoch = 3): PartitionAssignment => ({
@@ -35,4 +35,44 @@ test('no live ISR member: offline (leader -1, ISR kept) unless unclean election 
 
 test('an offline partition gets its last ISR member back as leader when it returns', () => {
   assert.deepEqual(electLeader(p(-1, [1], 4), new Set([1, 2]), false), p(1, [1], 5));
+});
+
+test('auto leader rebalance: a broker leading too few of its preferred partitions gets them back', () => {
+  const part = (partition: number, replicas: number[], leader: number, isr = replicas) => ({
+    partition,
+    replicas,
+    leader,
+    leaderEpoch: 1,
+    isr,
+  });
+  const topic = {
+    name: 't',
+    topicId: 'id',
+    configs: {},
+    partitions: [
+      part(0, [1, 2, 3], 2), // broker 1 prefers 0, 3 and 6, and leads only 3
+      part(1, [2, 3, 1], 2),
+      part(2, [3, 1, 2], 3),
+      part(3, [1, 2, 3], 1),
+      part(4, [2, 3, 1], 2),
+      part(5, [3, 1, 2], 3),
+      part(6, [1, 2, 3], 3, [2, 3]), // not in the ISR: not a candidate
+      part(7, [1, 2, 3], 2, [1, 2, 3]),
+    ],
+  };
+  const live = new Set([1, 2, 3]);
+  assert.deepEqual(rebalanceCandidates([topic], live, 10), [
+    { topic: 't', partition: 0 },
+    { topic: 't', partition: 7 },
+  ]);
+  // 3 of broker 1's 4 preferred partitions are led elsewhere: 75 %, over 10 but not over 75.
+  assert.deepEqual(rebalanceCandidates([topic], live, 75), []);
+  // A broker that is not live is left alone.
+  assert.deepEqual(rebalanceCandidates([topic], new Set([2, 3]), 10), []);
+  // A partition being moved is left to the move.
+  const moving = {
+    ...topic,
+    partitions: topic.partitions.map((a) => ({ ...a, addingReplicas: [4] })),
+  };
+  assert.deepEqual(rebalanceCandidates([moving], live, 10), []);
 });

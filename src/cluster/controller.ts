@@ -124,10 +124,13 @@ export class Controller {
     this.timer = setInterval(() => this.schedule(), o.recheckIntervalMs ?? 3000);
     this.timer.unref();
     if (o.autoLeaderRebalance) {
-      this.rebalanceTimer = setInterval(() => {
-        this.rebalanceDue = true;
-        this.schedule();
-      }, Math.min(o.autoLeaderRebalance.intervalMs, 2 ** 31 - 1));
+      this.rebalanceTimer = setInterval(
+        () => {
+          this.rebalanceDue = true;
+          this.schedule();
+        },
+        Math.min(o.autoLeaderRebalance.intervalMs, 2 ** 31 - 1),
+      );
       this.rebalanceTimer.unref();
     }
     this.schedule();

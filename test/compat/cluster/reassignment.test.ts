@@ -5,6 +5,8 @@
 // which is then stopped. Every acknowledged record is consumed at the offset it was
 // acknowledged with, none is lost, the clients only ever saw retriable errors, broker 1 ends
 // with no replica (its logs deleted), and Metadata shows RF 3 with full ISRs on brokers 2-4.
+// Then: a replica added to a log trimmed by DeleteRecords starts at the leader's log start
+// offset, and a move in flight when the controller is SIGKILLed is finished by its successor.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -343,6 +345,67 @@ describe('adding and decommissioning brokers under load', { skip }, () => {
       await producer.close();
       await admin.close();
     }
+  });
+
+  test('a move in flight when the controller dies is finished by the next controller', async () => {
+    const topic = 'resumed';
+    const probe = new Samsa({ brokers: bootstrap().split(','), logger: 'nothing' }).admin();
+    const { controllerId } = await probe.describeCluster().finally(() => probe.close());
+    // Only the controller as bootstrap: this admin's requests never wait on the stopped broker.
+    const admin = new Samsa({
+      brokers: [nodes.get(controllerId)!.proc!.bootstrap],
+      logger: 'nothing',
+    }).admin();
+    try {
+      const others = [...nodes.values()]
+        .filter((n) => n.proc && n.proc.child.exitCode === null && n.id !== controllerId)
+        .map((n) => n.id);
+      const [holder, joiner] = others as [number, number];
+      await admin.createTopics({
+        topics: [{ topic, assignments: [{ partition: 0, replicas: [holder] }] }],
+      });
+      // The joiner cannot fetch while stopped, so the move stays in flight.
+      const stopped = nodes.get(joiner)!.proc!.child;
+      stopped.kill('SIGSTOP');
+      try {
+        await admin.alterPartitionReassignments({
+          reassignments: [{ topic, partition: 0, replicas: [holder, joiner] }],
+        });
+        assert.deepEqual(await admin.listPartitionReassignments(), [
+          {
+            topic,
+            partition: 0,
+            replicas: [holder, joiner],
+            addingReplicas: [joiner],
+            removingReplicas: [],
+          },
+        ]);
+        await nodes.get(controllerId)!.proc!.kill('SIGKILL');
+      } finally {
+        stopped.kill('SIGCONT');
+      }
+    } finally {
+      await admin.close();
+    }
+    const survivor = new Samsa({ brokers: bootstrap().split(','), logger: 'nothing' }).admin();
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const ongoing = await survivor.listPartitionReassignments().catch(() => undefined);
+        const [t] = await survivor.describeTopics({ topics: [topic] }).catch(() => [undefined]);
+        const p = t?.partitions[0];
+        if (ongoing?.length === 0 && p && p.isr.length === 2) {
+          assert.equal(p.replicas.length, 2);
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`the move did not finish: ${JSON.stringify(p)}`);
+        await sleep(200);
+      }
+    } finally {
+      await survivor.close();
+    }
+    const logs = [...nodes.values()].map((n) => n.proc?.output() ?? '').join('\n');
+    assert.match(logs, new RegExp(`controller: ${topic}-0 reassignment done`));
   });
 
   async function describeTopic() {

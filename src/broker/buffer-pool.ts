@@ -8,7 +8,8 @@
 // else, or a second release() of the same buffer, is ignored rather than handing one buffer to
 // two owners. Owners release a buffer only when nothing can read it any more: a Fetch response
 // once the socket has written it (Connection), a Produce frame once its request has been handled.
-// At most maxRetainedBytes of free buffers are kept; beyond that released memory goes to the GC.
+// At most maxRetainedBytes of free buffers are kept (8 MiB: a few fetches in flight; the broker's
+// RSS under load counts against the memory goal); beyond that released memory goes to the GC.
 
 const MIN_SIZE = 64 * 1024;
 const MAX_SIZE = 8 * 1024 * 1024;
@@ -25,7 +26,7 @@ export class BufferPool {
   private readonly lent = new WeakSet<ArrayBuffer>();
   private retained = 0;
 
-  constructor(readonly maxRetainedBytes = 16 * 1024 * 1024) {}
+  constructor(readonly maxRetainedBytes = 8 * 1024 * 1024) {}
 
   /** Bytes held in free buffers. */
   get retainedBytes(): number {

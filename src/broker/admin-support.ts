@@ -142,6 +142,19 @@ export function liveBrokers(broker: Broker, listenerName: string): BrokerNode[] 
 }
 
 /**
+ * Where the leaders named in a response's currentLeader fields are reached, on the request's
+ * listener: the nodeEndpoints of Fetch v16+ and Produce v10+, which let a client go to a new
+ * leader without refreshing its metadata first (KIP-951).
+ */
+export function leaderEndpoints(
+  broker: Broker,
+  leaderIds: ReadonlySet<number>,
+  listenerName: string,
+): BrokerNode[] {
+  return liveBrokers(broker, listenerName).filter((b) => leaderIds.has(b.nodeId));
+}
+
+/**
  * One log line with the outcome of every topic or resource of an admin request, as Kafka's
  * controller logs its CreateTopics results, so a refused name can be found in the log.
  */

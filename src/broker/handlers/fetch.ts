@@ -26,7 +26,7 @@ import {
 } from '../../protocol/messages/fetch.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import type { LogOffsetMetadata } from '../../storage/log.js';
-import { liveBrokers } from '../admin-support.js';
+import { leaderEndpoints } from '../admin-support.js';
 import type { Broker } from '../broker.js';
 import { type DelayedFetchPartition, delayedFetchPurgatory } from '../delayed-fetch.js';
 import {
@@ -293,15 +293,12 @@ function buildResponse(
   return response;
 }
 
-/** Where the leaders named in currentLeader fields are reached, on the request's listener. */
 function nodeEndpoints(
   broker: Broker,
   leaders: ReadonlySet<number>,
   listenerName: string,
 ): FetchResponseNodeEndpoint[] {
-  return liveBrokers(broker, listenerName)
-    .filter((b) => leaders.has(b.nodeId))
-    .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+  return leaderEndpoints(broker, leaders, listenerName).map((b) => ({ ...b }));
 }
 
 export default defineHandler({

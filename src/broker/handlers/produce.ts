@@ -37,6 +37,7 @@ import {
   validateProducedRecords,
   validateProducedRecordsDeep,
 } from '../../protocol/records/validate.js';
+import { leaderEndpoints } from '../admin-support.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
 import { partitionFailure } from '../partition-errors.js';
 
@@ -260,6 +261,34 @@ function safeLogStart(partition: Partition): number {
   }
 }
 
+/**
+ * v10+ (KIP-951): a partition refused for not being led here names its current leader, and the
+ * response where that leader is reached on the request's listener, as Kafka's
+ * handleProduceRequest does.
+ */
+function withLeaderHints(response: ProduceResponse, ctx: RequestContext): ProduceResponse {
+  if (ctx.header.apiVersion < 10) return response;
+  const leaders = new Set<number>();
+  for (const t of response.responses) {
+    for (const p of t.partitionResponses) {
+      const code = p.errorCode;
+      if (code !== ErrorCode.NOT_LEADER_OR_FOLLOWER && code !== ErrorCode.FENCED_LEADER_EPOCH) {
+        continue;
+      }
+      const a = ctx.broker.topics.topic(t.name)?.partitions[p.index];
+      if (!a || a.leader < 0) continue;
+      p.currentLeader = { leaderId: a.leader, leaderEpoch: a.leaderEpoch };
+      leaders.add(a.leader);
+    }
+  }
+  if (leaders.size > 0) {
+    response.nodeEndpoints = leaderEndpoints(ctx.broker, leaders, ctx.listenerName).map((b) => ({
+      ...b,
+    }));
+  }
+  return response;
+}
+
 export default defineHandler({
   api: ProduceApi,
   minVersion: 0,
@@ -293,8 +322,8 @@ export default defineHandler({
       }
       return NO_RESPONSE;
     }
-    const response = { responses, throttleTimeMs: 0 };
-    if (waits.length === 0) return response;
-    return Promise.all(waits).then(() => response);
+    const response: ProduceResponse = { responses, throttleTimeMs: 0 };
+    if (waits.length === 0) return withLeaderHints(response, ctx);
+    return Promise.all(waits).then(() => withLeaderHints(response, ctx));
   },
 });

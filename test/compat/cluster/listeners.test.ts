@@ -1,8 +1,8 @@
 // Two `samsa broker` processes on etcd, each with two listeners (PLAINTEXT and INTERNAL, on
 // their own ports): every answer naming brokers gives the endpoints of the listener the request
 // came in on, the other broker's included (Kafka matches endpoints by listener name). Covers
-// Metadata, DescribeCluster, FindCoordinator and Fetch v16's nodeEndpoints for a partition led
-// by the other broker.
+// Metadata, DescribeCluster, FindCoordinator, and Fetch v16's and Produce v10's nodeEndpoints for
+// a partition led by the other broker.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,8 @@ import { DescribeClusterApi } from '../../../src/protocol/messages/describe-clus
 import { FetchApi } from '../../../src/protocol/messages/fetch.js';
 import { FindCoordinatorApi } from '../../../src/protocol/messages/find-coordinator.js';
 import { MetadataApi } from '../../../src/protocol/messages/metadata.js';
+import { ProduceApi } from '../../../src/protocol/messages/produce.js';
+import { buildRecordBatch } from '../../../src/protocol/records/index.js';
 import {
   type BrokerProcess,
   startBrokerProcess,
@@ -182,6 +184,26 @@ describe('brokers with two listeners', { skip }, () => {
         }),
       );
       const p = res.responses[0]!.partitions[0]!;
+      assert.equal(p.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.equal(p.currentLeader?.leaderId, 2);
+      assert.deepEqual(
+        (res.nodeEndpoints ?? []).map((e) => [e.nodeId, e.host, e.port]),
+        [[2, '127.0.0.1', two.ports[l]]],
+      );
+    });
+
+    test(`through ${l}: Produce v11 at the wrong broker names the leader's ${l} endpoint`, async () => {
+      const [one, two] = nodes as [Node, Node];
+      const batch = buildRecordBatch({ records: [{ value: Buffer.from('x'), timestamp: 0 }] });
+      const res = await through(one, l, (c) =>
+        c.request(ProduceApi, 11, {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 5000,
+          topicData: [{ name: TOPIC, partitionData: [{ index: 1, records: batch.buf }] }],
+        }),
+      );
+      const p = res.responses[0]!.partitionResponses[0]!;
       assert.equal(p.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
       assert.equal(p.currentLeader?.leaderId, 2);
       assert.deepEqual(

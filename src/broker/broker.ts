@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Controller } from '../cluster/controller.js';
 import { ControllerElection } from '../cluster/controller-election.js';
+import { HighWatermarkCheckpoints } from '../cluster/high-watermark-checkpoints.js';
 import { BrokerMembership, ensureClusterId } from '../cluster/membership.js';
 import {
   type MetadataStore,
@@ -107,6 +108,13 @@ export class Broker {
       {
         replicaLagTimeMaxMs: config.long('replica.lag.time.max.ms'),
         fenceStartupLeadership: clusterMode,
+        highWatermarkCheckpoints: new HighWatermarkCheckpoints({
+          dataDir: config.dataDir,
+          logger: storageLog,
+        }).load(),
+        highWatermarkCheckpointIntervalMs: config.long(
+          'replica.high.watermark.checkpoint.interval.ms',
+        ),
         logger: { info: (m) => clusterLog.info(m), warn: (m) => clusterLog.warn(m) },
       },
     );

@@ -280,6 +280,13 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     doc: 'A follower that has not caught up with the leader for this long leaves the ISR.',
   },
   {
+    name: 'replica.high.watermark.checkpoint.interval.ms',
+    kind: 'long',
+    default: '5000',
+    min: 1,
+    doc: 'How often high watermarks are written to replication-offset-checkpoint in the data directory (also at clean shutdown), so a restarted leader serves committed records at once.',
+  },
+  {
     name: 'replica.fetch.wait.max.ms',
     kind: 'int',
     default: '500',

@@ -53,6 +53,13 @@ export class Partition {
     if (!this.isReplicated) return this.log.logEndOffset;
     return Math.min(this.hw, this.log.logEndOffset);
   }
+  /**
+   * Keeps the stored high watermark within the log after it shrank or started over (truncation,
+   * a recovered log shorter than a checkpoint): never above the log end, never below the start.
+   */
+  clampHighWatermarkToLog(): void {
+    this.hw = Math.max(this.log.logStartOffset, Math.min(this.hw, this.log.logEndOffset));
+  }
   get logStartOffset(): number {
     return this.log.logStartOffset;
   }

@@ -15,6 +15,7 @@ import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { AppendOrigin } from '../storage/producer-state.js';
 import { CommitWaiters } from './commit-waiters.js';
+import type { HighWatermarkCheckpoints } from './high-watermark-checkpoints.js';
 import { alterIsr, laggingFollowers } from './isr-changes.js';
 import { moveLeadershipAway, reclaimLeadership } from './leadership-handover.js';
 import { Partition } from './partition.js';
@@ -33,6 +34,13 @@ export interface ReplicaManagerOptions {
    * reclaimLeadership() or the controller moves them to a newer epoch.
    */
   fenceStartupLeadership?: boolean;
+  /**
+   * Start-up high watermarks (replication-offset-checkpoint), kept current every
+   * `highWatermarkCheckpointIntervalMs` and written a last time by close().
+   */
+  highWatermarkCheckpoints?: HighWatermarkCheckpoints;
+  /** replica.high.watermark.checkpoint.interval.ms; default 5000. */
+  highWatermarkCheckpointIntervalMs?: number;
   logger?: { info(m: string): void; warn(m: string): void };
   clock?: () => number;
 }
@@ -57,6 +65,19 @@ export class ReplicaManager {
     this.lagMaxMs = options.replicaLagTimeMaxMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
     for (const topic of topics.topics()) this.ensureLogs(topic);
+    const checkpoints = options.highWatermarkCheckpoints;
+    if (checkpoints) {
+      for (const p of this.partitions.values()) {
+        const hw = checkpoints.checkpointed(p.topic, p.partition);
+        if (hw === undefined) continue;
+        // A log recovered shorter than the checkpoint (or started over) wins, as in Kafka.
+        p.hw = hw;
+        p.clampHighWatermarkToLog();
+      }
+      checkpoints.start(options.highWatermarkCheckpointIntervalMs ?? 5000, () =>
+        this.partitions.values(),
+      );
+    }
     if (options.fenceStartupLeadership) {
       for (const p of this.partitions.values()) {
         if (p.isReplicated && p.assignment.leader === nodeId) p.staleLeaderEpoch = p.leaderEpoch;
@@ -68,6 +89,8 @@ export class ReplicaManager {
 
   close(): void {
     this.unsubscribe();
+    this.options.highWatermarkCheckpoints?.stop();
+    this.options.highWatermarkCheckpoints?.write(this.partitions.values());
     clearInterval(this.isrTimer);
     this.appendListeners.clear();
     this.leadershipListeners.clear();

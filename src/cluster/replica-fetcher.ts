@@ -5,7 +5,11 @@
 // offset is the follower's log end offset, which is how the leader learns the follower's
 // position. When the leader answers with a diverging epoch (the follower's last epoch ends
 // earlier on the leader, e.g. a returning old leader holding records nobody acknowledged), the
-// follower truncates to where the two logs agree and fetches again.
+// follower truncates to where the two logs agree and fetches again. When the leader answers
+// OFFSET_OUT_OF_RANGE, the follower asks it for its log end and start offsets (ListOffsets with
+// its replica id) and resets its own log as Kafka's fetcher does: truncated to the leader's end
+// when it ends beyond it (no epoch in common to find the divergence by), or emptied and restarted
+// at the leader's log start when it ends below it (retention or DeleteRecords at the leader).
 //
 // The fetcher talks to brokers through the client's Connection: a replica is a client of its
 // leader, and the wire format lives in protocol/ either way.
@@ -17,6 +21,10 @@ import type { StoreLogger } from './metadata-store.js';
 import type { Partition, ReplicaManager } from './replica-manager.js';
 
 const FETCH_VERSION = 12;
+/** v4+ carries currentLeaderEpoch, so a leader that moved on answers FENCED_LEADER_EPOCH. */
+const LIST_OFFSETS_VERSION = 7;
+const LATEST_TIMESTAMP = -1n;
+const EARLIEST_TIMESTAMP = -2n;
 
 export interface ReplicaFetcherOptions {
   nodeId: number;
@@ -82,6 +90,7 @@ class LeaderFetcher {
   private connectedTo = '';
   private closed = false;
   private warned = '';
+  private lastRangeMessage = '';
 
   constructor(
     private readonly leaderId: number,
@@ -191,76 +200,82 @@ class LeaderFetcher {
           this.truncate(p, d.divergingEpoch.epoch, Number(d.divergingEpoch.endOffset));
           continue;
         }
-        if (d.records && d.records.length > 0) {
-          const startAt = this.startAtFirstBatch(p, d.records, Number(d.logStartOffset ?? -1n));
-          p.log.append(d.records, { origin: 'replication' });
-          if (startAt !== undefined) p.log.deleteRecordsBefore(Math.min(startAt, p.logEndOffset));
-        }
+        if (d.records && d.records.length > 0) p.log.append(d.records, { origin: 'replication' });
         this.o.replicaManager.updateFollowerHighWatermark(p, Number(d.highWatermark));
       }
     }
-    for (const s of outOfRange) await this.startAtLeaderLogStart(s.p, s.epoch, s.offset);
+    for (const s of outOfRange) await this.handleOutOfRange(s.p, s.epoch, s.offset);
     return backoff;
   }
 
   /**
-   * OFFSET_OUT_OF_RANGE: a replica that is new (a reassignment added it) or was away while the
-   * leader deleted old segments fetches below the leader's log start offset. As Kafka's fetcher
-   * does, it asks the leader for that offset (ListOffsets EARLIEST) and, when it is behind it,
-   * empties its log and starts there; the records before it exist nowhere any more.
+   * Kafka's AbstractFetcherThread.handleOutOfRangeError: the leader has no records at our fetch
+   * offset. Ending beyond the leader's log end (with no epoch in common, the divergence cannot be
+   * found by epochs) we truncate to that end; ending below its log start we start over there;
+   * otherwise the leader's log changed since it answered and the next fetch will tell.
    */
-  private async startAtLeaderLogStart(p: Partition, epoch: number, offset: number): Promise<void> {
-    const r = await this.connection!.send(
+  private async handleOutOfRange(p: Partition, epoch: number, fetchOffset: number): Promise<void> {
+    const where = `${p.topic}-${p.partition}`;
+    const unchanged = () =>
+      p.leaderEpoch === epoch &&
+      p.logEndOffset === fetchOffset &&
+      p.isFollower &&
+      p === this.o.replicaManager.partition(p.topic, p.partition);
+    const leaderEnd = await this.leaderOffset(p, epoch, LATEST_TIMESTAMP);
+    if (leaderEnd === undefined || !unchanged()) return;
+    if (leaderEnd < fetchOffset) {
+      this.o.logger.warn(
+        `${where}: leader ${this.leaderId} answered OFFSET_OUT_OF_RANGE at ${fetchOffset} and its log ends at ${leaderEnd}: truncating from ${fetchOffset} to ${leaderEnd}`,
+      );
+      p.log.truncateTo(leaderEnd);
+      p.clampHighWatermarkToLog();
+      return;
+    }
+    const leaderStart = await this.leaderOffset(p, epoch, EARLIEST_TIMESTAMP);
+    if (leaderStart === undefined || !unchanged()) return;
+    if (leaderStart > fetchOffset) {
+      this.o.logger.warn(
+        `${where}: leader ${this.leaderId} answered OFFSET_OUT_OF_RANGE at ${fetchOffset} and its log starts at ${leaderStart}: emptying the log and starting over at ${leaderStart}`,
+      );
+      p.log.truncateFullyAndStartAt(leaderStart);
+      p.clampHighWatermarkToLog();
+      return;
+    }
+    const message = `${where}: leader ${this.leaderId} answered OFFSET_OUT_OF_RANGE at ${fetchOffset}, but its log spans ${leaderStart} to ${leaderEnd}; fetching again`;
+    // Said once: a leader that keeps answering so would otherwise fill the log every backoff.
+    if (message !== this.lastRangeMessage) this.o.logger.info(message);
+    this.lastRangeMessage = message;
+  }
+
+  /** The leader's log end (LATEST) or start (EARLIEST) offset, or undefined when it refuses. */
+  private async leaderOffset(
+    p: Partition,
+    epoch: number,
+    timestamp: bigint,
+  ): Promise<number | undefined> {
+    const response = await this.connection!.send(
       ListOffsetsApi,
       {
+        // A replica id gets the log end offset for LATEST, not the high watermark.
         replicaId: this.o.nodeId,
         isolationLevel: 0,
         topics: [
           {
             name: p.topic,
-            partitions: [
-              { partitionIndex: p.partition, currentLeaderEpoch: epoch, timestamp: -2n },
-            ],
+            partitions: [{ partitionIndex: p.partition, currentLeaderEpoch: epoch, timestamp }],
           },
         ],
       },
-      { version: 4 },
+      { version: LIST_OFFSETS_VERSION },
     );
-    const answer = r.topics[0]?.partitions[0];
-    const leaderStart = Number(answer?.offset ?? -1n);
-    if (answer?.errorCode !== ErrorCode.NONE || leaderStart < 0) return;
-    if (p.leaderEpoch !== epoch || p.logEndOffset !== offset || leaderStart <= offset) {
+    const answer = response.topics[0]?.partitions[0];
+    if (!answer || answer.errorCode !== ErrorCode.NONE || answer.offset === undefined) {
       this.o.logger.warn(
-        `${p.topic}-${p.partition}: leader ${this.leaderId} answered OFFSET_OUT_OF_RANGE at ${offset} (its log starts at ${leaderStart})`,
+        `${p.topic}-${p.partition}: leader ${this.leaderId} refused ListOffsets after OFFSET_OUT_OF_RANGE (error ${answer?.errorCode})`,
       );
-      return;
+      return undefined;
     }
-    this.o.logger.info(
-      `${p.topic}-${p.partition}: behind leader ${this.leaderId}'s log start offset ${leaderStart}; starting the replica there (it was at ${offset})`,
-    );
-    p.log.truncateFullyAndStartAt(leaderStart);
-  }
-
-  /**
-   * An empty replica that starts at the leader's log start offset gets the whole batch holding
-   * it (DeleteRecords can put the start inside a batch). As Kafka's Partition does, the replica
-   * then starts at the batch's base offset so the batch can be appended; the caller moves its log
-   * start offset back up to the leader's afterwards (returned), so it serves the same records.
-   */
-  private startAtFirstBatch(
-    p: Partition,
-    records: Buffer,
-    leaderLogStart: number,
-  ): number | undefined {
-    if (records.length < 8 || p.logEndOffset !== p.logStartOffset) return undefined;
-    const base = Number(records.readBigInt64BE(0));
-    if (base >= p.logEndOffset) return undefined;
-    const start = p.logStartOffset;
-    this.o.logger.info(
-      `${p.topic}-${p.partition}: the leader's first batch starts at ${base}, below this replica's start ${start}; starting there`,
-    );
-    p.log.truncateFullyAndStartAt(base);
-    return Math.max(start, leaderLogStart);
+    return Number(answer.offset);
   }
 
   /** Kafka's truncation on a diverging epoch: to where the leader's and our epoch agree. */
@@ -277,6 +292,7 @@ class LeaderFetcher {
       `${p.topic}-${p.partition}: truncating from ${p.logEndOffset} to ${target} (leader ${this.leaderId} epoch ${leaderEpoch} ends at ${leaderEndOffset})`,
     );
     p.log.truncateTo(target);
+    p.clampHighWatermarkToLog();
   }
 }
 

@@ -1,15 +1,16 @@
 // Followers copy their leaders' logs the way Kafka's replica fetcher threads do: one loop per
 // leader broker sends Fetch (v12: topic names, lastFetchedEpoch, diverging epochs) with
 // replicaId = this broker's id, appends what comes back as stored by the leader (origin
-// 'replication': offsets and epochs kept), and takes the leader's high watermark. The fetch
-// offset is the follower's log end offset, which is how the leader learns the follower's
-// position. When the leader answers with a diverging epoch (the follower's last epoch ends
-// earlier on the leader, e.g. a returning old leader holding records nobody acknowledged), the
-// follower truncates to where the two logs agree and fetches again. When the leader answers
-// OFFSET_OUT_OF_RANGE, the follower asks it for its log end and start offsets (ListOffsets with
-// its replica id) and resets its own log as Kafka's fetcher does: truncated to the leader's end
-// when it ends beyond it (no epoch in common to find the divergence by), or emptied and restarted
-// at the leader's log start when it ends below it (retention or DeleteRecords at the leader).
+// 'replication': offsets and epochs kept), and takes the leader's high watermark and log start
+// offset (follower-log.ts). The fetch offset is the follower's log end offset, which is how the
+// leader learns the follower's position. When the leader answers with a diverging epoch (the
+// follower's last epoch ends earlier on the leader, e.g. a returning old leader holding records
+// nobody acknowledged), the follower truncates to where the two logs agree and fetches again.
+// When the leader answers OFFSET_OUT_OF_RANGE, the follower asks it for its log end and start
+// offsets (ListOffsets with its replica id) and resets its own log as Kafka's fetcher does:
+// truncated to the leader's end when it ends beyond it (no epoch in common to find the
+// divergence by), or emptied and restarted at the leader's log start when it ends below it
+// (retention or DeleteRecords at the leader).
 //
 // The fetcher talks to brokers through the client's Connection: a replica is a client of its
 // leader, and the wire format lives in protocol/ either way.
@@ -17,6 +18,7 @@ import { Connection } from '../client/connection.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { FetchApi, type FetchRequest } from '../protocol/messages/fetch.js';
 import { ListOffsetsApi } from '../protocol/messages/list-offsets.js';
+import { appendFromLeader, followLeaderLogStart, truncateToDivergence } from './follower-log.js';
 import type { StoreLogger } from './metadata-store.js';
 import type { Partition, ReplicaManager } from './replica-manager.js';
 
@@ -197,11 +199,13 @@ class LeaderFetcher {
         }
         // The field's default (-1/-1) means "not diverging".
         if (d.divergingEpoch && d.divergingEpoch.epoch >= 0 && d.divergingEpoch.endOffset >= 0n) {
-          this.truncate(p, d.divergingEpoch.epoch, Number(d.divergingEpoch.endOffset));
+          const { epoch, endOffset } = d.divergingEpoch;
+          truncateToDivergence(p, this.leaderId, epoch, Number(endOffset), this.o.logger);
           continue;
         }
-        if (d.records && d.records.length > 0) p.log.append(d.records, { origin: 'replication' });
+        if (d.records && d.records.length > 0) appendFromLeader(p, d.records, this.o.logger);
         this.o.replicaManager.updateFollowerHighWatermark(p, Number(d.highWatermark));
+        followLeaderLogStart(p, Number(d.logStartOffset ?? -1));
       }
     }
     for (const s of outOfRange) await this.handleOutOfRange(s.p, s.epoch, s.offset);
@@ -276,23 +280,6 @@ class LeaderFetcher {
       return undefined;
     }
     return Number(answer.offset);
-  }
-
-  /** Kafka's truncation on a diverging epoch: to where the leader's and our epoch agree. */
-  private truncate(p: Partition, leaderEpoch: number, leaderEndOffset: number): void {
-    const ours = p.log.endOffsetForEpoch(leaderEpoch);
-    const to =
-      ours.epoch < 0
-        ? Math.min(p.hw, leaderEndOffset)
-        : ours.epoch === leaderEpoch
-          ? Math.min(leaderEndOffset, ours.endOffset)
-          : ours.endOffset;
-    const target = Math.max(0, p.logStartOffset, Math.min(to, p.logEndOffset));
-    this.o.logger.info(
-      `${p.topic}-${p.partition}: truncating from ${p.logEndOffset} to ${target} (leader ${this.leaderId} epoch ${leaderEpoch} ends at ${leaderEndOffset})`,
-    );
-    p.log.truncateTo(target);
-    p.clampHighWatermarkToLog();
   }
 }
 

@@ -15,7 +15,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import type { FetchRequest } from '../../src/protocol/messages/fetch.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import type { ListOffsetsRequest } from '../../src/protocol/messages/list-offsets.js';
-import { buildRecordBatch } from '../../src/protocol/records/index.js';
+import { buildRecordBatch, splitBatches } from '../../src/protocol/records/index.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/storage/log-config.js';
 import { LogManager } from '../../src/storage/log-manager.js';
 import { FakeBroker, type FakeRequest } from '../client/fake-broker.js';
@@ -74,8 +74,14 @@ function appendLocally(count: number, epoch = 1): void {
  * A leader whose log spans [start, end): Fetch at an offset outside it is OFFSET_OUT_OF_RANGE,
  * inside it an empty answer after a short wait (as a long poll would); ListOffsets tells the span.
  */
-async function startLeader(span: { start: number; end: number; alwaysOutOfRange?: boolean }) {
-  const answer = (req: FakeRequest, errorCode: number) => ({
+async function startLeader(span: {
+  start: number;
+  end: number;
+  alwaysOutOfRange?: boolean;
+  /** Batches the leader holds; a fetch gets the first one containing its offset. */
+  batches?: Buffer[];
+}) {
+  const answer = (req: FakeRequest, errorCode: number, records: Buffer | null = null) => ({
     throttleTimeMs: 0,
     errorCode: 0,
     sessionId: 0,
@@ -89,7 +95,7 @@ async function startLeader(span: { start: number; end: number; alwaysOutOfRange?
         logStartOffset: BigInt(span.start),
         abortedTransactions: null,
         preferredReadReplica: -1,
-        records: null,
+        records,
       })),
     })),
   });
@@ -99,6 +105,11 @@ async function startLeader(span: { start: number; end: number; alwaysOutOfRange?
       if (span.alwaysOutOfRange || offset < span.start || offset > span.end) {
         return answer(req, ErrorCode.OFFSET_OUT_OF_RANGE);
       }
+      const holding = (span.batches ?? []).find((b) => {
+        const [batch] = splitBatches(b);
+        return batch!.baseOffset <= offset && offset <= batch!.lastOffset;
+      });
+      if (holding) return answer(req, ErrorCode.NONE, holding);
       await new Promise((r) => setTimeout(r, 20));
       return answer(req, ErrorCode.NONE);
     },
@@ -208,4 +219,35 @@ test('a follower inside the leader span keeps its log and says so once', async (
   assert.equal(p.logStartOffset, 0);
   const said = messages.filter((m) => /its log spans 0 to 9; fetching again/.test(m));
   assert.equal(said.length, 1, messages.join(' | '));
+});
+
+test('after DeleteRecords at the leader a returning follower starts at the batch holding the leader log start, then follows that start', async () => {
+  appendLocally(3);
+  // The leader deleted records before 25, inside its batch 20..29: fetches return that batch whole.
+  const records = Array.from({ length: 10 }, () => ({ value: Buffer.from('y'), timestamp: 1 }));
+  const batch = buildRecordBatch({
+    baseOffset: 20,
+    partitionLeaderEpoch: LEADER_EPOCH,
+    records,
+  }).buf;
+  await startLeader({ start: 25, end: 30, batches: [batch] });
+  await fetchedAt(30);
+  assert.equal(p.logEndOffset, 30);
+  assert.equal(p.highWatermark, 30);
+  assert.equal(p.logStartOffset, 25, "the leader's log start, not the batch's base offset");
+  const read = p.log.read(25, 1 << 20);
+  assert.ok(read.records.equals(batch), "the leader's batch, byte for byte");
+  assert.match(messages.join('\n'), /starting the log at 20/);
+});
+
+test("a follower's log start follows the leader's, up to its own high watermark", async () => {
+  appendLocally(10);
+  await startLeader({ start: 6, end: 10 });
+  await fetchedAt(10);
+  const deadline = Date.now() + 30_000;
+  while (p.logStartOffset !== 6) {
+    assert.ok(Date.now() < deadline, `log start ${p.logStartOffset}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(p.logEndOffset, 10);
 });

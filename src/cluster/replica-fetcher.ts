@@ -8,9 +8,9 @@
 // nobody acknowledged), the follower truncates to where the two logs agree and fetches again.
 // When the leader answers OFFSET_OUT_OF_RANGE, the follower asks it for its log end and start
 // offsets (ListOffsets with its replica id) and resets its own log as Kafka's fetcher does:
-// truncated to the leader's end when it ends beyond it (no epoch in common to find the
-// divergence by), or emptied and restarted at the leader's log start when it ends below it
-// (retention or DeleteRecords at the leader).
+// truncated to the leader's end (or its own high watermark, if lower) when it ends beyond it (no
+// epoch in common to find the divergence by), or emptied and restarted at the leader's log start
+// when it ends below it (retention or DeleteRecords at the leader).
 //
 // The fetcher talks to brokers through the client's Connection: a replica is a client of its
 // leader, and the wire format lives in protocol/ either way.
@@ -228,10 +228,14 @@ class LeaderFetcher {
     const leaderEnd = await this.leaderOffset(p, epoch, LATEST_TIMESTAMP);
     if (leaderEnd === undefined || !unchanged()) return;
     if (leaderEnd < fetchOffset) {
+      // Below our high watermark every record is committed, so the leader holds the same ones;
+      // above it the two logs may hold different records at the same offsets, which nothing
+      // tells apart without an epoch in common: those go too.
+      const target = Math.min(leaderEnd, Math.max(p.hw, p.logStartOffset));
       this.o.logger.warn(
-        `${where}: leader ${this.leaderId} answered OFFSET_OUT_OF_RANGE at ${fetchOffset} and its log ends at ${leaderEnd}: truncating from ${fetchOffset} to ${leaderEnd}`,
+        `${where}: leader ${this.leaderId} answered OFFSET_OUT_OF_RANGE at ${fetchOffset} and its log ends at ${leaderEnd}: truncating from ${fetchOffset} to ${target}`,
       );
-      p.log.truncateTo(leaderEnd);
+      p.log.truncateTo(target);
       p.clampHighWatermarkToLog();
       return;
     }

@@ -180,6 +180,15 @@ test('a follower ending beyond the leader (no epoch in common) truncates to the 
   assert.match(messages.join('\n'), /its log ends at 4: truncating from 10 to 4/);
 });
 
+test('...and no further than its own high watermark, above which the logs may differ', async () => {
+  appendLocally(10);
+  p.hw = 2;
+  await startLeader({ start: 0, end: 4 });
+  await fetchedAt(2);
+  assert.equal(p.logEndOffset, 2);
+  assert.match(messages.join('\n'), /its log ends at 4: truncating from 10 to 2/);
+});
+
 test('a follower ending below the leader log start empties its log and starts over there', async () => {
   appendLocally(3);
   await startLeader({ start: 20, end: 30 });

@@ -120,9 +120,6 @@ function readPartition(
       params.replicaId >= 0 &&
       params.replicaId !== broker.nodeId &&
       partition.assignment.replicas.includes(params.replicaId);
-    if (isFollower) {
-      broker.replicaManager.recordFollowerFetch(partition, params.replicaId, state.fetchOffset);
-    }
     const highWatermark = partition.highWatermark;
     const logStartOffset = partition.logStartOffset;
     const plog = partition.log;
@@ -150,6 +147,15 @@ function readPartition(
       alloc: params.alloc,
     });
     data.records = read.records;
+    // Only a fetch the log could serve tells where the follower is (Kafka's
+    // updateFollowerFetchState skips errors and diverging epochs): a follower whose log diverges
+    // at that offset must not count towards the high watermark or rejoin the ISR.
+    if (isFollower) {
+      broker.replicaManager.recordFollowerFetch(partition, params.replicaId, state.fetchOffset);
+      // The fetch may have moved the high watermark: the follower learns it now, not next time.
+      data.highWatermark = BigInt(partition.highWatermark);
+      data.lastStableOffset = data.highWatermark;
+    }
     const delayed = {
       partition,
       fetchOffsetMetadata: read.fetchOffsetMetadata as LogOffsetMetadata,

@@ -244,6 +244,43 @@ describe('Fetch', () => {
     assert.equal((await fetch(4, 0, 0)).errorCode, 74);
   });
 
+  test('a follower fetch counts towards the high watermark only when the log could serve it', async () => {
+    await broker.createTopic('f-follower');
+    const c = await broker.client();
+    const registry = broker.embedded.broker.topics;
+    const self = broker.embedded.broker.nodeId;
+    const follower = self + 1;
+    const t = structuredClone(registry.topic('f-follower')!);
+    t.partitions[0] = { ...t.partitions[0]!, replicas: [self, follower], isr: [self] };
+    await registry.update(t);
+    await fill(c, 'f-follower', 0, [2, 2]);
+    t.partitions[0]!.leaderEpoch = 1;
+    await registry.update(t);
+    await fill(c, 'f-follower', 0, [2]);
+    const p = broker.embedded.broker.replicaManager.partition('f-follower', 0)!;
+    const fetch = async (offset: number, lastFetchedEpoch: number) =>
+      only(
+        await c.request(
+          FetchApi,
+          12,
+          fetchRequest({ name: 'f-follower' }, [{ partition: 0, offset, lastFetchedEpoch }], {
+            replicaId: follower,
+          }),
+        ),
+      );
+    // Records at 4 and 5 the leader never wrote in epoch 0: the follower is not at 6.
+    assert.deepEqual((await fetch(6, 0)).divergingEpoch, { epoch: 0, endOffset: 4n });
+    assert.equal(p.followers.get(follower)?.logEndOffset, -1);
+    // An epoch the leader does not know: OFFSET_OUT_OF_RANGE, and still not counted.
+    assert.equal((await fetch(6, 7)).errorCode, 1);
+    assert.equal(p.followers.get(follower)?.logEndOffset, -1);
+    assert.deepEqual(registry.topic('f-follower')!.partitions[0]!.isr, [self]);
+    // A fetch the log serves tells the leader where the follower is.
+    const served = await fetch(4, 0);
+    assert.equal(served.errorCode, 0);
+    assert.equal(p.followers.get(follower)?.logEndOffset, 4);
+  });
+
   test('long-poll: a fetch at the end waits and is answered after an append from another connection', async () => {
     await broker.createTopic('f-longpoll');
     const consumer = await broker.client();

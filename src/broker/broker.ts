@@ -24,6 +24,7 @@ import { type BrokerConfig, ConfigError, parseListener } from './config.js';
 import { Connection } from './connection.js';
 import type { Handler } from './handler.js';
 import { createLogger, type Logger } from './logger.js';
+import { metadataStoreSecurity } from './metadata-store-security.js';
 import { loadHandlers, Router } from './router.js';
 import { brokerDefaultLogConfig, topicLogConfig } from './topic-config.js';
 
@@ -163,6 +164,7 @@ export class Broker {
       requestTimeoutMs: config.int('metadata.store.request.timeout.ms'),
       connectTimeoutMs: config.int('metadata.store.connection.timeout.ms'),
       logger: { info: (m) => storeLog.info(m), warn: (m) => storeLog.warn(m) },
+      security: clusterMode ? metadataStoreSecurity(config) : undefined,
     });
     let broker: Broker;
     try {

@@ -13,6 +13,8 @@ export interface ConfigDef {
   min?: number;
   /** Allowed values for strings. */
   oneOf?: readonly string[];
+  /** A secret: DescribeConfigs answers it as null (Kafka's PASSWORD type, isSensitive). */
+  sensitive?: boolean;
 }
 
 export const LONG_MAX = '9223372036854775807';
@@ -258,6 +260,43 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     default: '18000',
     min: 1,
     doc: 'How long start-up waits for the metadata store (etcd) to answer.',
+  },
+  {
+    name: 'metadata.store.tls.enable',
+    kind: 'boolean',
+    default: 'false',
+    doc: 'Talk to etcd over TLS (https). Without metadata.store.tls.ca.file the system CAs verify the server.',
+  },
+  {
+    name: 'metadata.store.tls.ca.file',
+    kind: 'string',
+    default: null,
+    doc: "PEM file of the CA(s) that signed the etcd servers' certificates.",
+  },
+  {
+    name: 'metadata.store.tls.cert.file',
+    kind: 'string',
+    default: null,
+    doc: "PEM file of this broker's client certificate, for etcd's --client-cert-auth (with metadata.store.tls.key.file).",
+  },
+  {
+    name: 'metadata.store.tls.key.file',
+    kind: 'string',
+    default: null,
+    doc: 'PEM file of the private key of metadata.store.tls.cert.file.',
+  },
+  {
+    name: 'metadata.store.username',
+    kind: 'string',
+    default: null,
+    doc: 'etcd user (etcd auth enabled); needs metadata.store.password.',
+  },
+  {
+    name: 'metadata.store.password',
+    kind: 'string',
+    default: null,
+    sensitive: true,
+    doc: 'Password of metadata.store.username; never shown by DescribeConfigs.',
   },
   {
     name: 'broker.session.timeout.ms',

@@ -133,15 +133,18 @@ export function describeBrokerConfigs(
 ): DescribedConfig[] {
   if (scope === 'cluster') return [];
   return BROKER_CONFIG_DEFS.map((d) => {
-    const synonyms = brokerSynonyms(config, [d.name]);
+    // Secrets are described but never shown, as Kafka answers PASSWORD settings.
+    const synonyms = brokerSynonyms(config, [d.name]).map((x) =>
+      d.sensitive ? { ...x, value: null } : x,
+    );
     return {
       name: d.name,
-      value: config.raw(d.name),
+      value: d.sensitive ? null : config.raw(d.name),
       source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
       readOnly: true,
-      isSensitive: false,
+      isSensitive: d.sensitive === true,
       synonyms,
-      type: typeOf(d.name, d.kind),
+      type: d.sensitive ? ConfigType.PASSWORD : typeOf(d.name, d.kind),
       documentation: d.doc,
     };
   });

@@ -1,6 +1,7 @@
 // The etcd3 client as the store wants it: no circuit breakers or hidden retries (the store
 // decides what to retry), and gRPC settings that notice a dead connection and reconnect fast.
 import { Etcd3, type IOptions } from 'etcd3';
+import type { EtcdSecurity } from './metadata-store.js';
 
 type FaultHandling = NonNullable<IOptions['faultHandling']>;
 type Policy = NonNullable<FaultHandling['global']>;
@@ -48,4 +49,20 @@ export function createEtcdClient(endpoints: string[], extra: Partial<IOptions> =
       ...extra.grpcOptions,
     },
   });
+}
+
+/** The etcd3 client options for TLS and etcd users. */
+export function securityOptions(security: EtcdSecurity): Partial<IOptions> {
+  const out: Partial<IOptions> = {};
+  const { tls, auth } = security;
+  if (tls && (tls.ca || tls.cert)) {
+    out.credentials = {
+      // gRPC takes null for "the system's CAs".
+      rootCertificate: tls.ca ?? (null as unknown as Buffer),
+      privateKey: tls.key,
+      certChain: tls.cert,
+    };
+  }
+  if (auth) out.auth = { username: auth.username, password: auth.password };
+  return out;
 }

@@ -234,6 +234,14 @@ export function parseMetadataStoreSetting(setting: string): string[] | undefined
   });
 }
 
+/** How a broker proves itself to etcd and checks etcd's identity (metadata.store.tls.*, username). */
+export interface EtcdSecurity {
+  /** TLS (https endpoints). Without `ca` the system's CAs verify the servers. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** etcd's own users (etcd auth enable). */
+  auth?: { username: string; password: string };
+}
+
 export interface OpenMetadataStoreOptions {
   /** The metadata.store setting. */
   setting: string;
@@ -244,6 +252,7 @@ export interface OpenMetadataStoreOptions {
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
   logger?: StoreLogger;
+  security?: EtcdSecurity;
 }
 
 /**
@@ -257,8 +266,11 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     return LocalMetadataStore.inDataDir(options.dataDir);
   }
   const { EtcdMetadataStore } = await import('./etcd-metadata-store.js');
+  const { securityOptions } = await import('./etcd-client.js');
+  const tls = options.security?.tls !== undefined;
   return EtcdMetadataStore.connect({
-    endpoints,
+    endpoints: tls ? endpoints.map((e) => e.replace(/^http:/, 'https:')) : endpoints,
+    client: securityOptions(options.security ?? {}),
     prefix: options.prefix,
     requestTimeoutMs: options.requestTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,

@@ -3,7 +3,7 @@
 // elsewhere the suite is skipped with a message.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -43,6 +43,29 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** PEM files for an etcd serving TLS and checking client certificates. */
+export interface EtcdTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+async function waitForPort(port: number, until: number, log: () => string): Promise<void> {
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > until) throw new Error(`etcd did not open its client port: ${log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL');
@@ -57,9 +80,11 @@ export class EtcdServer {
     readonly dataDir: string,
     readonly clientPort: number,
     readonly peerPort: number,
+    private readonly tls?: EtcdTls,
   ) {}
 
-  static async start(): Promise<EtcdServer> {
+  /** With `tls`, clients speak https and must present a certificate signed by `tls.caFile`. */
+  static async start(options: { tls?: EtcdTls } = {}): Promise<EtcdServer> {
     const bin = findEtcd();
     if (!bin) throw new Error('etcd binary not found');
     const server = new EtcdServer(
@@ -67,13 +92,14 @@ export class EtcdServer {
       mkdtempSync(join(tmpdir(), 'samsa-etcd-')),
       await freePort(),
       await freePort(),
+      options.tls,
     );
     await server.resume();
     return server;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.clientPort}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`;
   }
 
   get isRunning(): boolean {
@@ -101,6 +127,14 @@ export class EtcdServer {
         '--election-timeout=250',
         '--logger=zap',
         '--log-level=error',
+        ...(this.tls
+          ? [
+              `--cert-file=${this.tls.certFile}`,
+              `--key-file=${this.tls.keyFile}`,
+              `--trusted-ca-file=${this.tls.caFile}`,
+              '--client-cert-auth',
+            ]
+          : []),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -138,6 +172,8 @@ export class EtcdServer {
 
   private async waitHealthy(): Promise<void> {
     const until = Date.now() + 15_000;
+    // Over TLS /health wants a client certificate: an open port is enough, clients retry.
+    if (this.tls) return waitForPort(this.clientPort, until, () => this.stderr.join(''));
     for (;;) {
       try {
         const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });

@@ -173,6 +173,12 @@ export class Cluster {
       await withRetry(
         this.retry,
         async () => {
+          // A refresh on its way may bring these topics (it covers every tracked topic):
+          // wait for it rather than queue another request behind it.
+          while (this.refreshing && !topics.every(fresh)) {
+            await this.refreshing.catch(() => undefined);
+          }
+          if (topics.every(fresh)) return;
           await this.refreshMetadata(topics, options.allowAutoTopicCreation ?? false);
           for (const t of topics) {
             if (!this.topics.has(t)) throw this.lastTopicError(t);
@@ -235,7 +241,8 @@ export class Cluster {
 
   /**
    * Fetches metadata for the tracked topics plus `extra` (null: every topic). Concurrent calls
-   * share one request when it already covers what they asked for.
+   * go one after another (each asks for what is tracked when it starts); topicMetadata() skips
+   * its own request when the one before it brought what it needs.
    */
   async refreshMetadata(extra: readonly string[] | null = [], autoCreate = false): Promise<void> {
     if (this.closed) throw new ClientClosedError('the client');

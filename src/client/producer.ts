@@ -99,12 +99,6 @@ export class Producer<K = RawData, V = RawData> {
   private readonly valueSerializer: Serializer<V>;
   private readonly autoCreate: boolean;
   private connecting: Promise<void> | undefined;
-  /**
-   * Settles when the latest send() has appended its messages (or given up). A send() may wait
-   * for a connection, metadata or buffer room before it appends; the next one waits for it, so
-   * messages reach a partition in the order send() was called, as Java's producer does.
-   */
-  private appendTail: Promise<void> | undefined;
   private closed = false;
 
   /** Use `samsa.producer(options)`. */
@@ -182,28 +176,6 @@ export class Producer<K = RawData, V = RawData> {
     }
     if (!Array.isArray(messages)) throw new TypeError('send: messages must be an array');
     if (messages.length === 0) return [];
-    const before = this.appendTail;
-    let appended!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      appended = resolve;
-    });
-    this.appendTail = mine;
-    let tracker: SendTracker;
-    try {
-      if (before) await before;
-      tracker = await this.append(topic, messages);
-    } finally {
-      appended();
-      if (this.appendTail === mine) this.appendTail = undefined;
-    }
-    return tracker.promise;
-  }
-
-  /** Partitions, serializes and appends one send()'s messages; resolves with their tracker. */
-  private async append(
-    topic: string,
-    messages: ProducerRecord<K, V>['messages'],
-  ): Promise<SendTracker> {
     await this.connect();
     const info =
       this.cluster.freshTopic(topic) ??
@@ -263,7 +235,7 @@ export class Producer<K = RawData, V = RawData> {
       this.accumulator.append(topic, p.partition, p.record, p.size, tracker, i, now);
     }
     this.sender.wake();
-    return tracker;
+    return tracker.promise;
   }
 
   /** Sends to several topics at once; resolves with the metadata of every message. */

@@ -175,44 +175,6 @@ describe('producer against crafted answers', () => {
     assert.deepEqual(log.values, ['a', 'b', 'c']);
   });
 
-  it('keeps call order when an earlier send is retrying its metadata lookup', async () => {
-    // The first lookup of 't' fails with a retriable error; a send made meanwhile finds the
-    // topic with a lookup of its own, before the first send's retry: it still goes second.
-    const log = new SequencedLog();
-    let producer: ReturnType<Samsa['producer']> | undefined;
-    let second: Promise<unknown> | undefined;
-    let topicLookups = 0;
-    const broker: FakeBroker = await FakeBroker.start({
-      [ApiKey.Metadata]: (req) => {
-        const names = (req.body as { topics: { name: string }[] | null }).topics ?? [];
-        const answer = metadataFor(broker, names.length > 0 ? { t: 1 } : {});
-        if (names.length > 0 && ++topicLookups === 1) {
-          answer.topics[0]!.errorCode = 5; // LEADER_NOT_AVAILABLE
-          second = producer!.send({ topic: 't', messages: [{ value: 'b' }] });
-        }
-        return answer;
-      },
-      [ApiKey.InitProducerId]: () => ({
-        throttleTimeMs: 0,
-        errorCode: 0,
-        producerId: 4242n,
-        producerEpoch: 0,
-      }),
-      [ApiKey.Produce]: (req) =>
-        produceAnswer(req, (_t, _p, records) => log.append(new RecordBatchHeader(records))),
-    });
-    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
-    producer = samsa.producer({
-      lingerMs: 0,
-      retry: { initialRetryTimeMs: 100, maxRetryTimeMs: 100 },
-    });
-    await producer.send({ topic: 't', messages: [{ value: 'a' }] });
-    await second;
-    await producer.close();
-    await broker.stop();
-    assert.deepEqual(log.values, ['a', 'b']);
-  });
-
   it('fails a send with the broker error, its name and the partition', async () => {
     const { broker, samsa } = await fakeCluster((req) =>
       produceAnswer(req, () => ({

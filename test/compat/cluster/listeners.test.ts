@@ -22,6 +22,7 @@ import {
   stopAllBrokers,
 } from '../../helpers/broker-process.js';
 import { WireClient } from '../../helpers/wire-client.js';
+import { sleep } from './cluster-harness.js';
 import { EtcdServer, etcdSkipReason } from './etcd-server.js';
 
 const skip = etcdSkipReason();
@@ -34,8 +35,6 @@ interface Node {
   proc: BrokerProcess;
   ports: Record<ListenerName, number>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('brokers with two listeners', { skip }, () => {
   let etcd: EtcdServer;

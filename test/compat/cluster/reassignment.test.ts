@@ -19,6 +19,7 @@ import {
   startBrokerProcess,
   stopAllBrokers,
 } from '../../helpers/broker-process.js';
+import { sleep } from './cluster-harness.js';
 import { EtcdServer, etcdSkipReason } from './etcd-server.js';
 
 const skip = etcdSkipReason();
@@ -30,8 +31,6 @@ interface Node {
   dataDir: string;
   proc: BrokerProcess | undefined;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Client log lines that name a Kafka error, counted by error name. */
 function errorCollector(): { logger: Logger; seen: Map<string, number>; fatal: string[] } {

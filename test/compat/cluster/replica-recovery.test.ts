@@ -21,33 +21,13 @@ import { MetadataApi } from '../../../src/protocol/messages/metadata.js';
 import { ProduceApi } from '../../../src/protocol/messages/produce.js';
 import { ZERO_UUID } from '../../../src/protocol/primitives/uuid.js';
 import { buildRecordBatch, splitBatches } from '../../../src/protocol/records/index.js';
-import {
-  type BrokerProcess,
-  startBrokerProcess,
-  stopAllBrokers,
-} from '../../helpers/broker-process.js';
+import { startBrokerProcess, stopAllBrokers } from '../../helpers/broker-process.js';
+import { type ClusterNode, sleep, until } from './cluster-harness.js';
 import { EtcdServer, etcdSkipReason } from './etcd-server.js';
 
 const skip = etcdSkipReason();
 
-interface Node {
-  id: number;
-  dataDir: string;
-  port: number;
-  proc: BrokerProcess | undefined;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+type Node = ClusterNode;
 
 describe('replica state across restarts in a 3-broker cluster', { skip }, () => {
   let etcd: EtcdServer;

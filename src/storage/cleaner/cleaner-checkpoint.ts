@@ -6,9 +6,14 @@
 //     orders 0 1200          topic partition offset
 //     __consumer_offsets 7 88
 //
-// Replaced atomically. Losing it only costs work: a missing entry means "dirty from the log start".
-import { join } from 'node:path';
-import { type FileSystem, readWholeFile, writeFileAtomic } from '../fs.js';
+// Read and written by offset-checkpoint-file.ts (atomic replace). Losing it only costs work:
+// a missing entry, or an unreadable file, means "dirty from the log start".
+import type { FileSystem } from '../fs.js';
+import {
+  CorruptCheckpointError,
+  readOffsetCheckpoint,
+  writeOffsetCheckpoint,
+} from '../offset-checkpoint-file.js';
 
 export const CLEANER_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 
@@ -19,18 +24,16 @@ export function checkpointKey(topic: string, partition: number): string {
 
 /** The checkpointed offsets by `checkpointKey`; empty when the file is missing or unreadable. */
 export function readCleanerCheckpoint(fs: FileSystem, dataDir: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const path = join(dataDir, CLEANER_CHECKPOINT_FILE);
-  if (!fs.exists(path)) return out;
-  const lines = readWholeFile(fs, path).toString('utf8').split('\n');
-  const count = Number(lines[1]);
-  if (lines[0] !== '0' || !Number.isSafeInteger(count)) return out;
-  for (const line of lines.slice(2, 2 + count)) {
-    const m = /^(\S+) (\d+) (\d+)$/.exec(line);
-    if (!m) return new Map();
-    out.set(checkpointKey(m[1]!, Number(m[2])), Number(m[3]));
+  let entries: ReturnType<typeof readOffsetCheckpoint>;
+  try {
+    entries = readOffsetCheckpoint(fs, dataDir, CLEANER_CHECKPOINT_FILE);
+  } catch (err) {
+    if (err instanceof CorruptCheckpointError) return new Map();
+    throw err;
   }
-  return out.size === count ? out : new Map();
+  const out = new Map(entries.map((e) => [checkpointKey(e.topic, e.partition), e.offset]));
+  // A partition listed twice is as unreadable as any other damage.
+  return out.size === entries.length ? out : new Map();
 }
 
 export function writeCleanerCheckpoint(
@@ -38,7 +41,10 @@ export function writeCleanerCheckpoint(
   dataDir: string,
   offsets: ReadonlyMap<string, number>,
 ): void {
-  const lines = ['0', String(offsets.size)];
-  for (const [key, offset] of offsets) lines.push(`${key} ${offset}`);
-  writeFileAtomic(fs, join(dataDir, CLEANER_CHECKPOINT_FILE), Buffer.from(`${lines.join('\n')}\n`));
+  // Topic names have no spaces: the key splits at its last one.
+  const entries = [...offsets].map(([key, offset]) => {
+    const at = key.lastIndexOf(' ');
+    return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset };
+  });
+  writeOffsetCheckpoint(fs, dataDir, CLEANER_CHECKPOINT_FILE, entries);
 }

@@ -13,6 +13,7 @@ import {
   type BrokerKind,
   type BrokerUnderTest,
   KafkaBroker,
+  NullBroker,
   SamsaBroker,
   SHARED_SETTINGS,
 } from './lib/brokers.js';
@@ -22,7 +23,7 @@ import { makePlan, parseOptions, USAGE } from './lib/options.js';
 import { freePort, readMemory, sleep } from './lib/proc.js';
 import { monotonicUs, summarizeProfile } from './lib/profile.js';
 import { renderReport } from './lib/report.js';
-import { Runner, topicName } from './lib/runner.js';
+import { type Brokers, Runner, topicName } from './lib/runner.js';
 import { type BenchResults, emptyResults, type Workload, workloadLabel } from './lib/types.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -107,8 +108,13 @@ async function main(): Promise<number> {
   results.notes.push(
     `Samsa ran as \`node ${relative(repo, cliEntry)} broker\` (${opts.samsa === 'dist' ? 'compiled with tsc, as users run it' : 'from source through tsx'}); Kafka with the JVM flags of its stock start script (-Xmx1G -Xms1G, G1).`,
     'Both brokers were up for the whole run (the idle one costs little CPU); each workload ran against one broker at a time, alternating which went first.',
-    'Producers: linger.ms=5, batch.size=65536 for the Java and librdkafka tools; the Node clients send 100 records per send() call with 8 calls in flight. Payloads: one random A-Z value per run, as ProducerPerformance sends, so lz4 compresses well.',
+    'Producers: linger.ms=5, batch.size=65536 for the Java and librdkafka tools; the Node clients send 100 records per send() call with 8 calls in flight. Payloads: random A-Z text. ProducerPerformance draws each record from a file of 8 MB of distinct payloads (--payload-file) and kcat sends the same pool in order, so the generators spend their CPU on producing rather than on drawing 1 random number per byte (ProducerPerformance --record-size does that, which took 75 % of its main thread in a JFR profile here).',
+    "CPU columns: seconds of CPU (user + system, every thread) per GB of payload, for the broker process (/proc/<pid>/stat) and for the load generator (the runner's reaped children). On 2 shared cores a broker that needs less CPU leaves more to the generator.",
   );
+  if (opts.ceiling)
+    results.notes.push(
+      'Ceiling: every produce workload also ran against a null broker (bench/lib/null-broker.ts, a Node process that answers Produce with offsets from the batch headers and stores nothing), driven the same way. No broker can go much faster than that under the same generator on the same machine, so ceiling ÷ Kafka is the most any broker could be ahead of Kafka there.',
+    );
 
   // ---- generators ------------------------------------------------------------------------------
   const javaPerf = kafkaPerf({ java, libs });
@@ -136,7 +142,7 @@ async function main(): Promise<number> {
     if (g.unavailable) results.problems.push(`${g.name} skipped: ${g.unavailable}`);
 
   // ---- brokers -------------------------------------------------------------------------------
-  const brokers: Record<BrokerKind, BrokerUnderTest> = {
+  const brokers: Brokers = {
     kafka: new KafkaBroker(
       await freePort(),
       await freePort(),
@@ -150,6 +156,7 @@ async function main(): Promise<number> {
       cwd: repo,
     }),
   };
+  if (opts.ceiling) brokers.null = new NullBroker(await freePort(), repo);
   const runner = new Runner({
     results,
     plan,
@@ -161,7 +168,7 @@ async function main(): Promise<number> {
     python: py?.python,
     log,
   });
-  const ready: Record<BrokerKind, number[]> = { kafka: [], samsa: [] };
+  const ready: Record<BrokerKind, number[]> = { kafka: [], samsa: [], null: [] };
   try {
     for (const kind of ['kafka', 'samsa'] as const) {
       const b = brokers[kind];
@@ -180,6 +187,11 @@ async function main(): Promise<number> {
       });
       log(`${kind} idle RSS ${((idle?.rss ?? 0) / 2 ** 20).toFixed(0)} MiB`);
     }
+    if (brokers.null) {
+      await brokers.null.start({ fresh: true });
+      results.brokerCommands.null = brokers.null.commandLine;
+      log(`null broker ready (pid ${brokers.null.pid()}, port ${brokers.null.port})`);
+    }
     await runner.warmUp();
     if (opts.phases.has('produce')) await runner.producePhase();
     if (opts.phases.has('consume')) await runner.consumePhase();
@@ -193,6 +205,7 @@ async function main(): Promise<number> {
     if (opts.phases.has('recovery')) await runner.recoveryPhase();
     await brokers.kafka.stop();
     await brokers.samsa.stop();
+    await brokers.null?.stop();
     if (opts.phases.has('startup'))
       await startupRuns(plan.startupRuns, ready, libs, java, work, cliEntry, opts.samsa === 'tsx');
     results.startup = (['kafka', 'samsa'] as const).map((b) => ({ broker: b, readyMs: ready[b] }));
@@ -201,6 +214,7 @@ async function main(): Promise<number> {
   } finally {
     await brokers.kafka.kill();
     await brokers.samsa.kill();
+    await brokers.null?.kill();
     results.finishedAt = new Date().toISOString();
     results.machine.loadAfter = env.loadAverage();
     const md = writeReport(results, outDir, name);

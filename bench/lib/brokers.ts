@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { waitReady } from './probe.js';
 import { readMemory, type Started, shellLine, signalGroup, start } from './proc.js';
 
-export type BrokerKind = 'kafka' | 'samsa';
+/** The two brokers under test, and the null broker that measures a generator's ceiling. */
+export type BrokerKind = 'kafka' | 'samsa' | 'null';
 
 /** Settings both brokers get, in Kafka's names (Samsa reads the same ones). */
 export const SHARED_SETTINGS: Record<string, string> = {
@@ -84,8 +85,10 @@ abstract class ChildBroker implements BrokerUnderTest {
   ): Promise<number> {
     if (this.proc?.isRunning()) throw new Error(`${this.kind} is already running`);
     const fresh = options.fresh ?? true;
-    if (fresh) rmSync(this.dataDir, { recursive: true, force: true });
-    mkdirSync(this.dataDir, { recursive: true });
+    if (this.dataDir) {
+      if (fresh) rmSync(this.dataDir, { recursive: true, force: true });
+      mkdirSync(this.dataDir, { recursive: true });
+    }
     this.prepare(fresh);
     const since = performance.now();
     const proc = this.spawn(options.nodeArgs ?? []);
@@ -240,6 +243,36 @@ export class KafkaBroker extends ChildBroker {
     ];
     this.commandLine = shellLine(this.java, args).replace(this.libs, '$KAFKA_LIBS');
     return start(this.java, args, { env: { ...process.env } });
+  }
+}
+
+/**
+ * bench/lib/null-broker.ts in its own process: answers Produce without storing anything, so a
+ * load generator run against it shows how fast that generator can go on this machine at all.
+ */
+export class NullBroker extends ChildBroker {
+  readonly kind = 'null';
+
+  constructor(
+    port: number,
+    private readonly repoDir: string,
+  ) {
+    super(port, '');
+  }
+
+  protected override prepare(): void {}
+
+  protected spawn(nodeArgs: string[]): Started {
+    const args = [
+      ...nodeArgs,
+      '--import',
+      'tsx',
+      join(this.repoDir, 'bench/lib/null-broker.ts'),
+      String(this.port),
+      SHARED_SETTINGS['num.partitions']!,
+    ];
+    this.commandLine = shellLine('node', args).replace(this.repoDir, '.');
+    return start(process.execPath, args, { cwd: this.repoDir, env: { ...process.env } });
   }
 }
 

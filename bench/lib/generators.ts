@@ -1,6 +1,7 @@
 // Load generators as small adapters: each one knows how to run its tool for a workload and
 // read the figures back. The runner only sees `produce` / `consume`; a new tool (for example
 // `samsa perf` once the CLI has it) is one more adapter in this file.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, shellLine } from './proc.js';
@@ -98,6 +99,44 @@ export function parseEndToEndLatency(out: string): Latency | undefined {
   return { avg: Number(avg[1]), p50: Number(p[1]), p99: Number(p[2]), p999: Number(p[3]) };
 }
 
+/** Bytes of distinct payloads a generator draws from: large enough that batches rarely repeat one. */
+const PAYLOAD_POOL_BYTES = 8 << 20;
+
+/** `count` random A-Z payloads of `size` bytes, one per line. */
+export function payloadPool(size: number, count: number): Buffer {
+  const line = size + 1;
+  const out = Buffer.alloc(count * line);
+  const random = randomBytes(count * size);
+  for (let i = 0, r = 0; i < count; i++) {
+    const at = i * line;
+    for (let j = 0; j < size; j++) out[at + j] = 65 + (random[r++]! % 26);
+    out[at + size] = 10;
+  }
+  return out;
+}
+
+/**
+ * A file of `records` lines cycling through a pool of random A-Z payloads of `size` bytes
+ * (`records` undefined: the pool alone, one line each). ProducerPerformance with --payload-file
+ * picks a random line per record, kcat -l sends the lines in order: either way the generator
+ * spends its time producing, not drawing random bytes per record, and lz4 sees values as
+ * compressible as random A-Z text is.
+ */
+export function payloadFile(dir: string, size: number, records?: number): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `payload-${size}-${records ?? 'pool'}.txt`);
+  if (existsSync(path)) return path;
+  const poolCount = Math.max(1, Math.floor(PAYLOAD_POOL_BYTES / (size + 1)));
+  const pool = payloadPool(size, Math.min(poolCount, records ?? poolCount));
+  const poolLines = pool.length / (size + 1);
+  const parts: Buffer[] = [];
+  for (let left = records ?? poolLines; left > 0; left -= poolLines) {
+    parts.push(left >= poolLines ? pool : pool.subarray(0, left * (size + 1)));
+  }
+  writeFileSync(path, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  return path;
+}
+
 /** Producer settings every Java run gets (batching the way a throughput-minded user sets it). */
 export const JAVA_PRODUCER_PROPS = ['linger.ms=5', 'batch.size=65536'];
 
@@ -123,8 +162,8 @@ export function kafkaPerf(t: JavaTools): LoadGenerator & {
       topic,
       '--num-records',
       String(records),
-      '--record-size',
-      String(w.size),
+      '--payload-file',
+      payloadFile(join(ctx.tmpDir, 'payloads'), w.size),
       '--throughput',
       String(Math.round(rate)),
       '--producer-props',
@@ -186,28 +225,6 @@ export function kafkaPerf(t: JavaTools): LoadGenerator & {
 }
 
 // ---- librdkafka through kcat ------------------------------------------------------------
-
-/** A file of `records` lines, each the same random A-Z payload (as ProducerPerformance sends). */
-function payloadFile(dir: string, size: number, records: number): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `payload-${size}-${records}.txt`);
-  if (existsSync(path)) return path;
-  const line = Buffer.alloc(size + 1);
-  for (let i = 0; i < size; i++) line[i] = 65 + Math.floor(Math.random() * 26);
-  line[size] = 10;
-  const chunkLines = Math.max(1, Math.floor((4 << 20) / line.length));
-  const chunk = Buffer.alloc(chunkLines * line.length);
-  for (let i = 0; i < chunkLines; i++) line.copy(chunk, i * line.length);
-  const parts: Buffer[] = [];
-  let left = records;
-  while (left > 0) {
-    const n = Math.min(left, chunkLines);
-    parts.push(n === chunkLines ? chunk : chunk.subarray(0, n * line.length));
-    left -= n;
-  }
-  writeFileSync(path, Buffer.concat(parts));
-  return path;
-}
 
 export function kcat(version: string | undefined): LoadGenerator {
   const common = (w: Workload, ctx: GeneratorContext) => [

@@ -21,6 +21,8 @@ export interface BenchOptions {
   /** How Samsa runs: the compiled build (default, what users run) or src through tsx. */
   samsa: 'dist' | 'tsx';
   build: boolean;
+  /** Also run each produce workload against the null broker (the generator's ceiling). */
+  ceiling: boolean;
   phases: Set<Phase>;
   /** Re-render the report from a saved results JSON instead of running anything. */
   reportOnly?: string;
@@ -42,6 +44,7 @@ Options:
   --kafka-version V     Apache Kafka version (default 3.9.1; jars via tools/capture/kafka-broker.sh fetch)
   --samsa dist|tsx      run Samsa compiled (default) or from src through tsx
   --no-build            do not run 'npm run build' first (with --samsa dist)
+  --no-ceiling          skip the null-broker runs that measure each generator's ceiling
   --report-only FILE    re-render the report from a saved <name>.json
   -h, --help            this text`;
 
@@ -61,6 +64,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     kafkaVersion: process.env.KAFKA_VERSION ?? '3.9.1',
     samsa: 'dist',
     build: true,
+    ceiling: true,
     phases: new Set(PHASES),
     help: false,
   };
@@ -99,6 +103,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       }
       case '--no-build':
         o.build = false;
+        break;
+      case '--no-ceiling':
+        o.ceiling = false;
         break;
       case '--report-only':
         o.reportOnly = value();

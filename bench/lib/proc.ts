@@ -169,6 +169,37 @@ export async function sampleMemory<T>(
   }
 }
 
+/** Linux reports process times in clock ticks of USER_HZ, 100 per second on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+/** The fields of /proc/<pid>/stat after the command name (which may contain spaces). */
+function statFields(pid: number | 'self'): string[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** CPU seconds (user + system, all threads) a live process has used, or undefined once gone. */
+export function processCpuSeconds(pid: number): number | undefined {
+  const f = statFields(pid);
+  // utime and stime are fields 14 and 15 of stat(5); f starts at field 3.
+  return f ? (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND : undefined;
+}
+
+/**
+ * CPU seconds of this process's children that have exited and been waited for (cutime and
+ * cstime): the load generators the runner started and reaped. Brokers still running are not in
+ * it, so the difference across a run is the generator's CPU.
+ */
+export function reapedChildrenCpuSeconds(): number {
+  const f = statFields('self');
+  return f ? (Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND : 0;
+}
+
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

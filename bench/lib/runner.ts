@@ -9,14 +9,24 @@ import { segmentBytes } from './env.js';
 import type { GeneratorContext, kafkaPerf, LoadGenerator, Measured } from './generators.js';
 import type { Plan } from './options.js';
 import { probeOnce } from './probe.js';
-import { readMemory, run, sampleMemory, shellLine, sleep, start } from './proc.js';
+import {
+  processCpuSeconds,
+  readMemory,
+  reapedChildrenCpuSeconds,
+  run,
+  sampleMemory,
+  shellLine,
+  sleep,
+  start,
+} from './proc.js';
 import type { BenchResults, Latency, ThroughputRow, Workload } from './types.js';
 import { workloadLabel } from './types.js';
 
 export interface RunnerSetup {
   results: BenchResults;
   plan: Plan;
-  brokers: Record<BrokerKind, BrokerUnderTest>;
+  /** The brokers under test, and (optional) the null broker that measures generator ceilings. */
+  brokers: Brokers;
   tmpDir: string;
   repoDir: string;
   java: ReturnType<typeof kafkaPerf>;
@@ -25,6 +35,8 @@ export interface RunnerSetup {
   log(msg: string): void;
 }
 
+export type Brokers = Record<'kafka' | 'samsa', BrokerUnderTest> & { null?: BrokerUnderTest };
+
 export const topicName = (prefix: string, w: Workload) =>
   `${prefix}-${w.size}b-acks${w.acks}-p${w.partitions}-${w.compression}`;
 
@@ -32,6 +44,7 @@ export class Runner {
   private readonly peakRss: Record<BrokerKind, { max: number; hwm: number }> = {
     kafka: { max: 0, hwm: 0 },
     samsa: { max: 0, hwm: 0 },
+    null: { max: 0, hwm: 0 },
   };
   private turn = 0;
 
@@ -46,20 +59,33 @@ export class Runner {
   }
 
   /** Puts another broker process in a slot (the profiled Samsa); returns the one it replaces. */
-  swapBroker(kind: BrokerKind, broker: BrokerUnderTest): BrokerUnderTest {
+  swapBroker(kind: 'kafka' | 'samsa', broker: BrokerUnderTest): BrokerUnderTest {
     const old = this.s.brokers[kind];
     this.s.brokers[kind] = broker;
     return old;
   }
 
-  /** Kafka first on even workloads, Samsa first on odd ones. */
-  order(): BrokerKind[] {
-    return this.turn++ % 2 === 0 ? ['kafka', 'samsa'] : ['samsa', 'kafka'];
+  private broker(kind: BrokerKind): BrokerUnderTest {
+    const b = this.s.brokers[kind];
+    if (!b) throw new Error(`no ${kind} broker in this run`);
+    return b;
+  }
+
+  /**
+   * Kafka first on even workloads, Samsa first on odd ones. With `ceiling`, the null broker
+   * (when this run has one) takes its turn too, in rotation, so none always goes first.
+   */
+  order(ceiling = false): BrokerKind[] {
+    const turn = this.turn++;
+    if (!ceiling || !this.s.brokers.null)
+      return turn % 2 === 0 ? ['kafka', 'samsa'] : ['samsa', 'kafka'];
+    const all: BrokerKind[] = ['kafka', 'samsa', 'null'];
+    return all.map((_, i) => all[(turn + i) % all.length]!);
   }
 
   ctx(broker: BrokerKind): GeneratorContext {
     return {
-      bootstrap: `127.0.0.1:${this.s.brokers[broker].port}`,
+      bootstrap: `127.0.0.1:${this.broker(broker).port}`,
       tmpDir: this.s.tmpDir,
       record: (c) => this.s.results.commands.push(`# ${broker}\n${c}`),
     };
@@ -72,7 +98,7 @@ export class Runner {
 
   /** A broker that died is restarted on its data so the rest of the run can go on. */
   async ensureUp(kind: BrokerKind, before: string): Promise<void> {
-    const b = this.s.brokers[kind];
+    const b = this.broker(kind);
     if (b.pid() !== undefined) return;
     this.problem(
       `${kind} was not running before ${before}; restarted it. Last output: ${b.output().slice(-400).replace(/\s+/g, ' ')}`,
@@ -81,7 +107,7 @@ export class Runner {
   }
 
   async createTopic(kind: BrokerKind, topic: string, partitions: number): Promise<void> {
-    const b = this.s.brokers[kind];
+    const b = this.broker(kind);
     const client = new Samsa({
       brokers: [`127.0.0.1:${b.port}`],
       logger: 'error',
@@ -122,10 +148,15 @@ export class Runner {
     try {
       await this.ensureUp(broker, `${gen.name} ${op} ${workloadLabel(w)}`);
       if (create) await this.createTopic(broker, topic, w.partitions);
-      const pid = this.s.brokers[broker].pid()!;
+      const pid = this.broker(broker).pid()!;
+      const cpu0 = processCpuSeconds(pid);
+      const gen0 = reapedChildrenCpuSeconds();
       const sampled = await sampleMemory(pid, () =>
         (op === 'produce' ? gen.produce : gen.consume)(this.ctx(broker), w, topic, records),
       );
+      const cpu1 = processCpuSeconds(pid);
+      if (cpu0 !== undefined && cpu1 !== undefined) row.brokerCpuSec = cpu1 - cpu0;
+      row.generatorCpuSec = reapedChildrenCpuSeconds() - gen0;
       this.notePeak(broker, sampled.maxRss, sampled.hwm);
       const m: Measured = sampled.result;
       row.records = m.records;
@@ -151,7 +182,7 @@ export class Runner {
   }
 
   peakMemory(broker: BrokerKind) {
-    const pid = this.s.brokers[broker].pid();
+    const pid = this.s.brokers[broker]?.pid();
     const now = pid !== undefined ? readMemory(pid) : undefined;
     return {
       max: this.peakRss[broker].max,
@@ -161,7 +192,10 @@ export class Runner {
 
   async warmUp(): Promise<void> {
     const w: Workload = { size: 1024, acks: '1', partitions: 1, compression: 'none' };
-    for (const b of ['kafka', 'samsa'] as const) {
+    const kinds: BrokerKind[] = this.s.brokers.null
+      ? ['kafka', 'samsa', 'null']
+      : ['kafka', 'samsa'];
+    for (const b of kinds) {
       const row = await this.measure(
         'produce',
         this.s.java,
@@ -181,7 +215,7 @@ export class Runner {
       for (const w of this.s.plan.produce) {
         // Every pass writes a fresh topic, so each one appends to an empty log.
         const topic = run === 1 ? topicName('perf', w) : `${topicName('perf', w)}-r${run}`;
-        for (const b of this.order()) {
+        for (const b of this.order(true)) {
           const row = await this.measure(
             'produce',
             this.s.java,
@@ -245,7 +279,7 @@ export class Runner {
         // kcat is as broker-bound as a producer gets here, so it gets the repeats too.
         for (let run = 1; run <= (node ? 1 : this.s.plan.repeats); run++) {
           const topic = run === 1 ? topicName(g.name, w) : `${topicName(g.name, w)}-r${run}`;
-          for (const b of this.order()) {
+          for (const b of this.order(true)) {
             const row = await this.measure('produce', g, b, w, topic, n);
             row.run = run;
           }
@@ -281,7 +315,7 @@ export class Runner {
     } else {
       const rate = Math.round(peak.recordsPerSec / 2);
       const records = Math.max(1000, Math.round(rate * plan.latencySeconds));
-      for (const b of this.order()) {
+      for (const b of this.order(true)) {
         await this.latencyRun(
           'produce-half-peak',
           'kafka-perf',
@@ -353,7 +387,7 @@ export class Runner {
     };
     try {
       await this.ensureUp(broker, test);
-      const sampled = await sampleMemory(this.s.brokers[broker].pid()!, work);
+      const sampled = await sampleMemory(this.broker(broker).pid()!, work);
       this.notePeak(broker, sampled.maxRss, sampled.hwm);
       row.latency = sampled.result;
       this.s.log(

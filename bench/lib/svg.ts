@@ -24,6 +24,7 @@ export interface BarChart {
 
 export const KAFKA_COLOR = '#8c8c8c';
 export const SAMSA_COLOR = '#2f7ed8';
+export const CEILING_COLOR = '#a6cfa0';
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

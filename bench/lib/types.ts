@@ -35,6 +35,10 @@ export interface ThroughputRow {
   run?: number;
   /** Send-to-acknowledgement latency in ms, where the tool reports it. */
   latency?: Latency;
+  /** CPU seconds (user + system, every thread) the broker process spent during the run. */
+  brokerCpuSec?: number;
+  /** CPU seconds of the load generator's process(es), from the runner's reaped children. */
+  generatorCpuSec?: number;
   error?: string;
 }
 

@@ -11,13 +11,16 @@ import {
   parseConsumerPerformance,
   parseEndToEndLatency,
   parseProducerPerformance,
+  payloadFile,
 } from '../../bench/lib/generators.js';
+import { NullLog, serve } from '../../bench/lib/null-broker.js';
 import { makePlan, PHASES, parseOptions } from '../../bench/lib/options.js';
-import { readMemory } from '../../bench/lib/proc.js';
+import { processCpuSeconds, readMemory, reapedChildrenCpuSeconds } from '../../bench/lib/proc.js';
 import { areaOf, summarizeProfile } from '../../bench/lib/profile.js';
 import {
   ANALYSIS_END,
   ANALYSIS_START,
+  cpuPerGb,
   goals,
   pairs,
   renderReport,
@@ -29,6 +32,8 @@ import {
   type ThroughputRow,
   type Workload,
 } from '../../bench/lib/types.js';
+import { Samsa } from '../../src/client/index.js';
+import { buildRecordBatch } from '../../src/protocol/records/builder.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'samsa-bench-smoke-'));
@@ -155,6 +160,95 @@ test('readMemory reads VmRSS and VmHWM of a live process', () => {
   const m = readMemory(process.pid);
   assert.ok(m && m.rss > 0 && m.hwm >= m.rss);
   assert.equal(readMemory(2 ** 22 + 12345), undefined);
+});
+
+test('CPU seconds of a live process and of reaped children', () => {
+  const before = reapedChildrenCpuSeconds();
+  // A child that burns about 0.3 s of CPU, then is waited for.
+  const r = spawnSync(process.execPath, [
+    '-e',
+    'const t = Date.now(); while (Date.now() - t < 300) {}',
+  ]);
+  assert.equal(r.status, 0);
+  const spent = reapedChildrenCpuSeconds() - before;
+  assert.ok(spent >= 0.15 && spent < 5, `child CPU ${spent} s`);
+  const self = processCpuSeconds(process.pid);
+  assert.ok(self !== undefined && self > 0);
+  assert.equal(processCpuSeconds(2 ** 22 + 12345), undefined);
+});
+
+test('payload files: random A-Z lines of the record size, cycling a pool', () => {
+  const dir = join(tmp, 'payloads');
+  const lines = readFileSync(payloadFile(dir, 100, 250), 'utf8').split('\n');
+  assert.equal(lines.pop(), '');
+  assert.equal(lines.length, 250);
+  for (const l of lines) assert.match(l, /^[A-Z]{100}$/);
+  assert.ok(new Set(lines).size > 200, 'lines are not one value repeated');
+  const pool = readFileSync(payloadFile(dir, 1024), 'utf8').split('\n');
+  pool.pop();
+  assert.equal(pool.length, Math.floor((8 << 20) / 1025));
+  // More records than the pool holds: the lines cycle through it.
+  const big = readFileSync(payloadFile(dir, 1024, pool.length + 3), 'utf8').split('\n');
+  assert.equal(big.length, pool.length + 4);
+  for (let i = 0; i < 3; i++) assert.ok(big[pool.length + i] === big[i], `line ${i} repeats`);
+  assert.ok(big[0] !== big[1]);
+});
+
+describe('null broker', () => {
+  test('counts offsets from batch headers, per partition', () => {
+    const log = new NullLog(2);
+    log.topic('t');
+    const batch = (n: number) =>
+      buildRecordBatch({
+        records: Array.from({ length: n }, (_, i) => ({
+          value: Buffer.from(`v${i}`),
+          timestamp: 1,
+        })),
+      }).buf;
+    assert.equal(log.append('t', 0, batch(3)), 0);
+    assert.equal(log.append('t', 0, Buffer.concat([batch(2), batch(4)])), 3);
+    assert.equal(log.append('t', 0, batch(1)), 9);
+    assert.equal(log.append('t', 1, batch(5)), 0);
+    assert.equal(log.append('t', 2, batch(1)), -1);
+    assert.equal(log.append('nope', 0, batch(1)), -1);
+    assert.equal(log.append('t', 0, Buffer.alloc(10)), -1);
+  });
+
+  test('a real producer gets acknowledged offsets in order', async () => {
+    const s = await serve(0, 1);
+    const client = new Samsa({ brokers: [`127.0.0.1:${s.port}`], logger: 'error' });
+    try {
+      const admin = client.admin();
+      await admin.createTopics({ topics: [{ topic: 'c', numPartitions: 3 }] });
+      await admin.close();
+      const producer = client.producer({ lingerMs: 0 });
+      try {
+        const first = await producer.send({
+          topic: 'c',
+          messages: [
+            { value: 'a', partition: 2 },
+            { value: 'b', partition: 2 },
+          ],
+        });
+        const second = await producer.send({
+          topic: 'c',
+          messages: [{ value: 'c', partition: 2 }],
+        });
+        assert.deepEqual(
+          [...first, ...second].map((m) => [m.partition, m.offset]),
+          [
+            [2, 0],
+            [2, 1],
+            [2, 2],
+          ],
+        );
+      } finally {
+        await producer.close();
+      }
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 function fixedResults(): BenchResults {
@@ -295,6 +389,35 @@ describe('report', () => {
       renderReport(r, 'a').markdown,
       /\| 1 KB acks=1 1p none \| 100 \| 150 \| 1\.50× \|.*\| 100; 130, 150 \|/,
     );
+  });
+
+  test('ceiling and CPU columns: null-broker rows, CPU seconds per GB, room for 1.2×', () => {
+    const r = fixedResults();
+    const k = r.throughput.find(
+      (t) => t.generator === 'kafka-perf' && t.op === 'produce' && t.broker === 'kafka',
+    )!;
+    const s = r.throughput.find(
+      (t) => t.generator === 'kafka-perf' && t.op === 'produce' && t.broker === 'samsa',
+    )!;
+    // 100,000 records of 1 KiB = 0.1024 GB.
+    k.brokerCpuSec = 0.512;
+    k.generatorCpuSec = 1.024;
+    s.brokerCpuSec = 0.256;
+    s.generatorCpuSec = 1.024;
+    r.throughput.push({ ...k, broker: 'null', mbPerSec: 110, brokerCpuSec: 0.1 });
+    assert.equal(cpuPerGb(k, 'brokerCpuSec'), 5);
+    assert.equal(cpuPerGb(s, 'brokerCpuSec'), 2.5);
+    assert.equal(cpuPerGb({ ...k, error: 'x' }, 'brokerCpuSec'), undefined);
+    const md = renderReport(r, 'a').markdown;
+    // ceiling 110 MB/s against Kafka's 100: at most 1.10× for any broker.
+    assert.match(md, /\| 1 KB acks=1 1p none \| 100 \| 130 \| 1\.30× \| 110 \| 1\.10× \|/);
+    assert.match(
+      md,
+      /\| 1 KB acks=1 1p none \| 5\.00 \| 2\.50 \| 0\.50× \| 10\.00 \| 10\.00 \| 10\.00 \|/,
+    );
+    const g = goals(r).find((x) => x.goal.startsWith('produce MB/s'))!;
+    assert.match(g.result, /leaves room for 1\.2× on 0\/1/);
+    assert.ok(renderReport(r, 'a').charts.get('produce-kafka-tools.svg')!.includes('null broker'));
   });
 
   test('bar chart: one bar per value, n/a for missing, escaped labels', () => {

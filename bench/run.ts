@@ -156,7 +156,11 @@ async function main(): Promise<number> {
       cwd: repo,
     }),
   };
-  if (opts.ceiling) brokers.null = new NullBroker(await freePort(), repo);
+  if (opts.ceiling) {
+    // It keeps the topics the consume phase reads back (in memory, about 1 GB in the full plan).
+    const retain = plan.consume.map((w) => topicName('perf', w));
+    brokers.null = new NullBroker(await freePort(), repo, retain);
+  }
   const runner = new Runner({
     results,
     plan,

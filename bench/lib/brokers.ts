@@ -253,9 +253,11 @@ export class KafkaBroker extends ChildBroker {
 export class NullBroker extends ChildBroker {
   readonly kind = 'null';
 
+  /** `retain`: topics whose batches it keeps in memory, so consumers can read them back. */
   constructor(
     port: number,
     private readonly repoDir: string,
+    private readonly retain: readonly string[] = [],
   ) {
     super(port, '');
   }
@@ -270,6 +272,7 @@ export class NullBroker extends ChildBroker {
       join(this.repoDir, 'bench/lib/null-broker.ts'),
       String(this.port),
       SHARED_SETTINGS['num.partitions']!,
+      this.retain.join(','),
     ];
     this.commandLine = shellLine('node', args).replace(this.repoDir, '.');
     return start(process.execPath, args, { cwd: this.repoDir, env: { ...process.env } });

@@ -237,7 +237,10 @@ export class Runner {
     for (const w of this.s.plan.consume) {
       const topic = topicName('perf', w);
       const records = this.s.plan.records(w);
-      for (const b of ['kafka', 'samsa'] as const) {
+      const kinds: BrokerKind[] = this.s.brokers.null
+        ? ['kafka', 'samsa', 'null']
+        : ['kafka', 'samsa'];
+      for (const b of kinds) {
         const have = this.s.results.throughput.some(
           (r) =>
             r.op === 'produce' &&
@@ -259,7 +262,7 @@ export class Runner {
         if (node && !first) continue;
         const n = node ? Math.min(records, this.s.plan.clientRecords(w)) : records;
         for (let run = 1; run <= (node ? 1 : this.s.plan.repeats); run++) {
-          for (const b of this.order()) {
+          for (const b of this.order(true)) {
             const row = await this.measure('consume', g, b, w, topic, n, false);
             row.run = run;
           }

@@ -214,6 +214,68 @@ describe('null broker', () => {
     assert.equal(log.append('t', 0, Buffer.alloc(10)), -1);
   });
 
+  test('a retained topic keeps its batches and serves whole batches up to a byte limit', () => {
+    const log = new NullLog(1, new Set(['kept']));
+    log.topic('kept');
+    log.topic('dropped');
+    const batch = (n: number) =>
+      buildRecordBatch({
+        records: Array.from({ length: n }, (_, i) => ({
+          value: Buffer.alloc(100, i),
+          timestamp: 1,
+        })),
+      }).buf;
+    const one = batch(3);
+    log.append('kept', 0, one);
+    log.append('kept', 0, Buffer.concat([batch(2), batch(4)]));
+    log.append('dropped', 0, batch(1));
+    assert.equal(log.retained('dropped', 0), undefined);
+    const kept = log.retained('kept', 0)!;
+    assert.equal(kept.endOffset, 9);
+    const baseOf = (b: Buffer) => Number(b.readBigInt64BE(0));
+    // The batch holding offset 4 starts at 3; a limit of one batch still returns one.
+    assert.equal(baseOf(kept.read(4, 1)!), 3);
+    assert.equal(kept.read(4, 1)!.length, batch(2).length);
+    // Everything from 0, base offsets written, bytes otherwise as produced.
+    const all = kept.read(0, 1 << 20)!;
+    assert.equal(all.length, one.length + batch(2).length + batch(4).length);
+    assert.deepEqual(all.subarray(8, one.length), one.subarray(8));
+    assert.equal(kept.read(9, 1 << 20), null);
+  });
+
+  test('a real consumer reads back what was produced to a retained topic', async () => {
+    const s = await serve(0, 1, new Set(['r']));
+    const client = new Samsa({ brokers: [`127.0.0.1:${s.port}`], logger: 'error' });
+    try {
+      const producer = client.producer({ lingerMs: 0 });
+      try {
+        for (let i = 0; i < 5; i++) {
+          await producer.send({
+            topic: 'r',
+            messages: [{ value: `a${i}` }, { value: `b${i}` }],
+          });
+        }
+      } finally {
+        await producer.close();
+      }
+      const consumer = client.consumer({ maxWaitMs: 50 });
+      const seen: string[] = [];
+      try {
+        await consumer.assign([{ topic: 'r', partition: 0, offset: 'earliest' }]);
+        for await (const m of consumer) {
+          seen.push(`${m.offset}:${m.value!.toString()}`);
+          if (seen.length === 10) break;
+        }
+      } finally {
+        await consumer.close();
+      }
+      assert.deepEqual(seen.slice(0, 3), ['0:a0', '1:b0', '2:a1']);
+      assert.equal(seen[9], '9:b4');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a real producer gets acknowledged offsets in order', async () => {
     const s = await serve(0, 1);
     const client = new Samsa({ brokers: [`127.0.0.1:${s.port}`], logger: 'error' });

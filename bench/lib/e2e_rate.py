@@ -8,6 +8,13 @@ reading. The consumer prints one JSON line with latency percentiles in milliseco
 
   e2e_rate.py consume --bootstrap H:P --topic T --count N [--skip W]
   e2e_rate.py produce --bootstrap H:P --topic T --rate R --size S --count N [--acks 1]
+
+`produce-latency` is a third mode on its own: it produces at a fixed rate with batching (linger
+5 ms, 64 KiB batches, as the Java runs) and prints send-to-acknowledgement latency percentiles
+from librdkafka's own per-message timing, leaving out the first --skip records, so a broker's
+answer time is measured without a JVM's warm-up in it.
+
+  e2e_rate.py produce-latency --bootstrap H:P --topic T --rate R --size S --count N [--acks all]
 """
 import argparse
 import json
@@ -92,9 +99,59 @@ def produce(args):
     print(json.dumps({'records': sent, 'seconds': elapsed, 'rate': sent / elapsed}), flush=True)
 
 
+def produce_latency(args):
+    p = Producer({
+        'bootstrap.servers': args.bootstrap,
+        'acks': args.acks,
+        'linger.ms': 5,
+        'batch.size': 65536,
+        'enable.idempotence': args.acks in ('all', '-1'),
+    })
+    value = b'x' * args.size
+    lat = []
+    failed = 0
+
+    def measured(err, msg):
+        nonlocal failed
+        if err is not None:
+            failed += 1
+        else:
+            lat.append(msg.latency() * 1000)
+
+    sent = 0
+    start = time.monotonic()
+    while sent < args.count:
+        due = min(args.count, int((time.monotonic() - start) * args.rate) + 1)
+        while sent < due:
+            cb = measured if sent >= args.skip else None
+            while True:
+                try:
+                    p.produce(args.topic, value, partition=0, on_delivery=cb)
+                    break
+                except BufferError:
+                    p.poll(0.001)
+            sent += 1
+        p.poll(0)
+        time.sleep(0.0005)
+    p.flush(60)
+    elapsed = time.monotonic() - start
+    lat.sort()
+    print(json.dumps({
+        'records': sent,
+        'measured': len(lat),
+        'failed': failed,
+        'rate': sent / elapsed,
+        'avg': sum(lat) / len(lat) if lat else None,
+        'p50': percentile(lat, 0.50),
+        'p99': percentile(lat, 0.99),
+        'p999': percentile(lat, 0.999),
+        'max': lat[-1] if lat else None,
+    }), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('role', choices=['consume', 'produce'])
+    ap.add_argument('role', choices=['consume', 'produce', 'produce-latency'])
     ap.add_argument('--bootstrap', required=True)
     ap.add_argument('--topic', required=True)
     ap.add_argument('--count', type=int, required=True)
@@ -104,7 +161,7 @@ def main():
     ap.add_argument('--size', type=int, default=1024)
     ap.add_argument('--acks', default='1')
     args = ap.parse_args()
-    consume(args) if args.role == 'consume' else produce(args)
+    {'consume': consume, 'produce': produce, 'produce-latency': produce_latency}[args.role](args)
 
 
 if __name__ == '__main__':

@@ -168,6 +168,8 @@ function latencyPair(rows: LatencyRow[], test: LatencyRow['test']) {
 
 const LATENCY_TITLES: Record<LatencyRow['test'], string> = {
   'produce-half-peak': 'Produce latency at half of Kafka peak rate (send to ack)',
+  'produce-half-peak-librdkafka':
+    'Produce latency at half of Kafka peak rate, librdkafka, first second left out (send to ack)',
   'e2e-fixed-rate': 'End-to-end latency at a fixed rate (produce to consume)',
   'e2e-ping-pong': 'End-to-end latency, one record at a time (EndToEndLatency)',
 };
@@ -213,17 +215,23 @@ export function goals(r: BenchResults) {
         met: m ? m.min >= 1.2 : undefined,
       });
     }
-  const lat = latencyPair(r.latency, 'produce-half-peak');
-  const lr = ratio(lat.s?.latency.p99, lat.k?.latency.p99);
-  out.push({
-    goal: `p99 produce latency at half of Kafka's peak (${lat.k ? `${formatNumber(lat.k.rate)} rec/s` : '?'})`,
-    target: '≤ 0.80× Kafka',
-    result:
-      lr === undefined
-        ? 'not measured'
-        : `${num(lat.s?.latency.p99)} ms vs ${num(lat.k?.latency.p99)} ms = ${fmtRatio(lr)}${lat.n && !lat.n.error ? ` (null broker: ${num(lat.n.latency.p99)} ms)` : ''}`,
-    met: lr === undefined ? undefined : lr <= 0.8,
-  });
+  for (const [test, by] of [
+    ['produce-half-peak', "Kafka's ProducerPerformance"],
+    ['produce-half-peak-librdkafka', 'librdkafka, after its first second'],
+  ] as const) {
+    const lat = latencyPair(r.latency, test);
+    if (!lat.k && !lat.s && test !== 'produce-half-peak') continue;
+    const lr = ratio(lat.s?.latency.p99, lat.k?.latency.p99);
+    out.push({
+      goal: `p99 produce latency at half of Kafka's peak (${lat.k ? `${formatNumber(lat.k.rate)} rec/s` : '?'}, ${by})`,
+      target: '≤ 0.80× Kafka',
+      result:
+        lr === undefined
+          ? 'not measured'
+          : `${num(lat.s?.latency.p99)} ms vs ${num(lat.k?.latency.p99)} ms = ${fmtRatio(lr)}${lat.n && !lat.n.error ? ` (null broker: ${num(lat.n.latency.p99)} ms)` : ''}`,
+      met: lr === undefined ? undefined : lr <= 0.8,
+    });
+  }
   const mem = (b: BrokerKind) => r.memory.find((m) => m.broker === b);
   const mk = mem('kafka');
   const ms = mem('samsa');

@@ -19,7 +19,7 @@ import {
   sleep,
   start,
 } from './proc.js';
-import type { BenchResults, Latency, ThroughputRow, Workload } from './types.js';
+import type { BenchResults, Latency, LatencyRow, ThroughputRow, Workload } from './types.js';
 import { workloadLabel } from './types.js';
 
 export interface RunnerSetup {
@@ -333,6 +333,25 @@ export class Runner {
           },
         );
       }
+      // The same rate through librdkafka, without its first second: no JIT warm-up in it, so
+      // the tail is the broker's (and the machine's) rather than the Java producer's.
+      if (this.s.python) {
+        for (const b of this.order(true)) {
+          await this.latencyRun(
+            'produce-half-peak-librdkafka',
+            'librdkafka (confluent-kafka)',
+            b,
+            rate,
+            w.size,
+            records,
+            async () => {
+              const topic = `${topicName('halfpeak-rdk', w)}-${Date.now()}`;
+              await this.createTopic(b, topic, w.partitions);
+              return this.produceLatency(b, w, topic, records, rate);
+            },
+          );
+        }
+      }
     }
     if (this.s.python) {
       const count = plan.e2eRate * plan.e2eSeconds;
@@ -370,7 +389,7 @@ export class Runner {
   }
 
   private async latencyRun(
-    test: 'produce-half-peak' | 'e2e-fixed-rate' | 'e2e-ping-pong',
+    test: LatencyRow['test'],
     generator: string,
     broker: BrokerKind,
     rate: number,
@@ -401,6 +420,43 @@ export class Runner {
       this.problem(`${test} on ${broker}: ${row.error}`);
     }
     this.s.results.latency.push(row);
+  }
+
+  /** Send-to-ack latency at a fixed rate through librdkafka (e2e_rate.py produce-latency). */
+  private async produceLatency(
+    b: BrokerKind,
+    w: Workload,
+    topic: string,
+    records: number,
+    rate: number,
+  ): Promise<Latency> {
+    const ctx = this.ctx(b);
+    const args = [
+      join(this.s.repoDir, 'bench/lib/e2e_rate.py'),
+      'produce-latency',
+      '--bootstrap',
+      ctx.bootstrap,
+      '--topic',
+      topic,
+      '--count',
+      String(records),
+      '--skip',
+      String(rate),
+      '--rate',
+      String(rate),
+      '--size',
+      String(w.size),
+      '--acks',
+      w.acks,
+    ];
+    ctx.record(shellLine('python', args));
+    const r = await run(this.s.python!, args, { timeoutMs: (records / rate) * 4_000 + 60_000 });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.code !== 0 || !line.startsWith('{'))
+      throw new Error(`produce-latency failed: ${r.stderr.slice(-300)}`);
+    const out = JSON.parse(line) as Latency & { measured: number; failed: number };
+    if (out.failed > 0) throw new Error(`${out.failed} records were not acknowledged`);
+    return out;
   }
 
   private async fixedRateE2e(b: BrokerKind, count: number): Promise<Latency> {

@@ -43,7 +43,7 @@ export interface ThroughputRow {
 }
 
 export interface LatencyRow {
-  test: 'produce-half-peak' | 'e2e-fixed-rate' | 'e2e-ping-pong';
+  test: 'produce-half-peak' | 'produce-half-peak-librdkafka' | 'e2e-fixed-rate' | 'e2e-ping-pong';
   generator: string;
   broker: BrokerKind;
   /** Offered rate in records/s (0 for one-at-a-time ping-pong). */

@@ -32,7 +32,7 @@ export interface NodeClientJob {
 
 interface Driver {
   produce(job: NodeClientJob, payload: Buffer): Promise<void>;
-  consume(job: NodeClientJob): Promise<{ first: number; last: number; bytes: number }>;
+  consume(job: NodeClientJob): Promise<{ first: number; last: number; bytes: number; cpu: number }>;
 }
 
 /** Keeps `window` calls of send(n) running until `count` records were sent. */
@@ -59,17 +59,27 @@ function randomPayload(size: number): Buffer {
   return b;
 }
 
+/** CPU time (user + system) of this process so far, in seconds. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** Counts records until `want`, noting when the first and last arrived. */
 function counter(want: number, onDone: () => void) {
-  const c = { n: 0, bytes: 0, first: 0, last: 0 };
+  const c = { n: 0, bytes: 0, first: 0, last: 0, cpuFirst: 0, cpuLast: 0 };
   return {
     c,
     add(records: number, bytes: number) {
-      if (c.n === 0) c.first = performance.now();
+      if (c.n === 0) {
+        c.first = performance.now();
+        c.cpuFirst = cpuSeconds();
+      }
       c.n += records;
       c.bytes += bytes;
       if (c.n >= want && c.last === 0) {
         c.last = performance.now();
+        c.cpuLast = cpuSeconds();
         onDone();
       }
     },
@@ -112,7 +122,12 @@ async function samsaDriver(job: NodeClientJob): Promise<Driver> {
         },
       });
       await consumer.close();
-      return { first: k.c.first, last: k.c.last, bytes: k.c.bytes };
+      return {
+        first: k.c.first,
+        last: k.c.last,
+        bytes: k.c.bytes,
+        cpu: k.c.cpuLast - k.c.cpuFirst,
+      };
     },
   };
 }
@@ -162,7 +177,12 @@ async function kafkajsDriver(job: NodeClientJob): Promise<Driver> {
       });
       await done;
       await consumer.disconnect();
-      return { first: k.c.first, last: k.c.last, bytes: k.c.bytes };
+      return {
+        first: k.c.first,
+        last: k.c.last,
+        bytes: k.c.bytes,
+        cpu: k.c.cpuLast - k.c.cpuFirst,
+      };
     },
   };
 }
@@ -210,9 +230,22 @@ async function platformaticDriver(job: NodeClientJob): Promise<Driver> {
       await finished;
       await stream.close();
       await consumer.close(true);
-      return { first: k.c.first, last: k.c.last, bytes: k.c.bytes };
+      return {
+        first: k.c.first,
+        last: k.c.last,
+        bytes: k.c.bytes,
+        cpu: k.c.cpuLast - k.c.cpuFirst,
+      };
     },
   };
+}
+
+/**
+ * The client process's CPU time over the timed part, on stderr (stdout's one JSON line is what
+ * the runner reads): steadier than wall time when other processes share the machine.
+ */
+function cpuNote(seconds: number) {
+  process.stderr.write(`${JSON.stringify({ cpuSeconds: seconds })}\n`);
 }
 
 const DRIVERS = { samsa: samsaDriver, kafkajs: kafkajsDriver, platformatic: platformaticDriver };
@@ -225,16 +258,19 @@ async function main() {
   if (job.op === 'produce') {
     const payload = randomPayload(job.size);
     const t0 = performance.now();
+    const cpu0 = cpuSeconds();
     await driver.produce(job, payload);
     const seconds = (performance.now() - t0) / 1000;
     process.stdout.write(
       `${JSON.stringify({ records: job.records, bytes: job.records * job.size, seconds })}\n`,
     );
+    cpuNote(cpuSeconds() - cpu0);
   } else {
     const r = await driver.consume(job);
     process.stdout.write(
       `${JSON.stringify({ records: job.records, bytes: r.bytes, seconds: (r.last - r.first) / 1000 })}\n`,
     );
+    cpuNote(r.cpu);
   }
   // Clients may keep timers (metadata refresh) alive; the figures are out, so leave.
   process.exit(0);

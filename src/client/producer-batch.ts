@@ -73,6 +73,13 @@ export class ProducerBatch {
   baseSequence = -1;
   private encoded: RecordBatchHeader | undefined;
   private finished = false;
+  /** Set on a batch whose records travel in another one (see absorb). */
+  private mergedInto: ProducerBatch | undefined;
+  /** Batches whose records were appended to this one, for unmerge(). */
+  private absorbed: ProducerBatch[] = [];
+  /** Record count and bytes of this batch before it absorbed others. */
+  private ownCount = 0;
+  private ownBytes = 0;
 
   constructor(
     readonly topic: string,
@@ -85,9 +92,64 @@ export class ProducerBatch {
     return this.records.length;
   }
 
-  /** Acknowledged or failed. */
+  /** Acknowledged or failed (with the batch that carries its records, when merged). */
   get isDone(): boolean {
-    return this.finished;
+    return this.mergedInto ? this.mergedInto.isDone : this.finished;
+  }
+
+  /** Never sent nor encoded: its records can still join another batch. */
+  get mergeable(): boolean {
+    return this.attempts === 0 && this.baseSequence < 0 && !this.encoded && !this.mergedInto;
+  }
+
+  /** Batches merged into this one (0 for an ordinary batch). */
+  get mergedCount(): number {
+    return this.absorbed.length;
+  }
+
+  /**
+   * Appends `other`'s records to this batch so both travel as one (records that waited for a
+   * free request slot anyway). `other` keeps its own lists, so unmerge() can undo this.
+   */
+  absorb(other: ProducerBatch): void {
+    if (this.absorbed.length === 0) {
+      this.ownCount = this.records.length;
+      this.ownBytes = this.bytes;
+    }
+    for (let i = 0; i < other.records.length; i++) {
+      this.records.push(other.records[i]!);
+      this.trackers.push(other.trackers[i]!);
+      this.indexes.push(other.indexes[i]!);
+    }
+    this.bytes += other.bytes - RECORD_BATCH_OVERHEAD;
+    this.absorbed.push(other);
+    other.mergedInto = this;
+  }
+
+  /**
+   * Splits a merged batch back into the batches it absorbed (the broker refused it as too
+   * large). Sequence numbers are carried over record for record, so the parts take the
+   * merged batch's place in the partition's sequence.
+   */
+  unmerge(): ProducerBatch[] {
+    const parts: ProducerBatch[] = [this, ...this.absorbed];
+    this.records.length = this.ownCount;
+    this.trackers.length = this.ownCount;
+    this.indexes.length = this.ownCount;
+    this.bytes = this.ownBytes;
+    this.absorbed = [];
+    this.encoded = undefined;
+    let sequence = this.baseSequence;
+    for (const p of parts) {
+      p.mergedInto = undefined;
+      p.closed = true;
+      p.attempts = this.attempts;
+      p.producerId = this.producerId;
+      p.producerEpoch = this.producerEpoch;
+      p.baseSequence = sequence < 0 ? -1 : sequence;
+      if (sequence >= 0) sequence = (sequence + p.recordCount) % 0x80000000;
+    }
+    return parts;
   }
 
   /** Adds a record (its tracker and index say whose send() it belongs to). */
@@ -171,8 +233,11 @@ export class PartitionState {
     readonly partition: number,
   ) {}
 
-  /** Puts a failed batch back in the queue, ahead of newer ones, keeping sequence order. */
-  requeue(batch: ProducerBatch): void {
+  /** Merged batches were refused as too large: send batches of at most batchSize from now on. */
+  noMerging = false;
+
+  /** Puts a failed batch (or the parts of one) back in the queue, ahead of newer ones, keeping sequence order. */
+  requeue(batch: ProducerBatch, parts: ProducerBatch[] = [batch]): void {
     const i = this.inFlight.indexOf(batch);
     if (i >= 0) this.inFlight.splice(i, 1);
     batch.closed = true;
@@ -184,7 +249,34 @@ export class PartitionState {
     ) {
       at++;
     }
-    this.queue.splice(at, 0, batch);
+    this.queue.splice(at, 0, ...parts);
+  }
+
+  /**
+   * Merges the closed, never-sent batches queued behind the head into it while the result
+   * stays within `maxBytes`: they are ready and would only wait for a request slot each, and
+   * one larger batch costs the broker and the client one request instead of several. The open
+   * last batch keeps filling. Returns the batches absorbed (out of the queue now).
+   */
+  mergeQueued(maxBytes: number): ProducerBatch[] {
+    const head = this.queue[0];
+    const taken: ProducerBatch[] = [];
+    if (!head || this.noMerging || !head.mergeable) return taken;
+    let bytes = head.bytes;
+    let n = 1;
+    while (n < this.queue.length) {
+      const next = this.queue[n]!;
+      if (!next.closed || !next.mergeable) break;
+      if (bytes + next.bytes - RECORD_BATCH_OVERHEAD > maxBytes) break;
+      bytes += next.bytes - RECORD_BATCH_OVERHEAD;
+      n++;
+    }
+    if (n === 1) return taken;
+    for (const b of this.queue.splice(1, n - 1)) {
+      head.absorb(b);
+      taken.push(b);
+    }
+    return taken;
   }
 
   /** The batch's answer came back. */

@@ -15,6 +15,7 @@ import { FakeBroker, type FakeRequest, metadataFor } from './fake-broker.js';
 const ERR = {
   NONE: 0,
   NOT_LEADER_OR_FOLLOWER: 6,
+  MESSAGE_TOO_LARGE: 10,
   OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   DUPLICATE_SEQUENCE_NUMBER: 46,
   INVALID_RECORD: 87,
@@ -103,7 +104,8 @@ describe('producer against crafted answers', () => {
       // Every 11th request is appended but its answer is lost with the connection.
       return n % 11 === 5 ? 'close' : answer;
     });
-    const producer = samsa.producer({ batchSize: 200, lingerMs: 0, ...fast });
+    // A small maxRequestSize keeps merged batches small too, so there are many requests to fail.
+    const producer = samsa.producer({ batchSize: 200, maxRequestSize: 400, lingerMs: 0, ...fast });
     const sent = Array.from({ length: 300 }, (_, i) => `m${i}`);
     const results = await Promise.all(
       sent.map((value) => producer.send({ topic: 't', messages: [{ value }] })),
@@ -220,6 +222,109 @@ describe('producer against crafted answers', () => {
     assert.equal(m!.offset, -1);
     await producer.close();
     await broker.stop();
+  });
+
+  it('sends the batches that queued behind the in-flight limit as one batch', async () => {
+    const log = new SequencedLog();
+    const batchSizes: number[] = [];
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => {
+      releaseFirst = r;
+    });
+    const { broker, samsa } = await fakeCluster(async (req, n) => {
+      if (n === 0) await firstHeld;
+      return produceAnswer(req, (_t, _p, records) => {
+        const batch = new RecordBatchHeader(records);
+        batchSizes.push(batch.recordsCount);
+        return log.append(batch);
+      });
+    });
+    // 40-byte values: two records fill a 200-byte batch.
+    const producer = samsa.producer({
+      batchSize: 200,
+      lingerMs: 0,
+      maxInFlightRequests: 1,
+      ...fast,
+    });
+    const first = producer.send({ topic: 't', messages: [{ value: 'first' }] });
+    while (broker.requests.filter((r) => r.apiKey === ApiKey.Produce).length === 0) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const values = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(39, '0')}`);
+    const rest = producer.send({ topic: 't', messages: values.map((value) => ({ value })) });
+    await new Promise((r) => setTimeout(r, 20));
+    releaseFirst();
+    const [[a], metas] = await Promise.all([first, rest]);
+    await producer.close();
+    await broker.stop();
+    assert.deepEqual(log.values, ['first', ...values]);
+    assert.equal(a!.offset, 0);
+    assert.deepEqual(
+      metas.map((m) => m.offset),
+      values.map((_, i) => i + 1),
+    );
+    // Nine full batches waited behind the first request and went as one; the open last one
+    // (two records, still filling when the slot came free) went on its own.
+    assert.deepEqual(batchSizes, [1, 18, 2]);
+  });
+
+  it('splits a merged batch the topic refuses as too large, and merges no more', async () => {
+    const log = new SequencedLog();
+    const batchSizes: number[] = [];
+    let refused = 0;
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => {
+      releaseFirst = r;
+    });
+    const { broker, samsa } = await fakeCluster(async (req, n) => {
+      if (n === 0) await firstHeld;
+      return produceAnswer(req, (_t, _p, records) => {
+        const batch = new RecordBatchHeader(records);
+        // As a topic whose max.message.bytes is the producer's batchSize.
+        if (records.length > 200) {
+          refused++;
+          return { errorCode: ERR.MESSAGE_TOO_LARGE, baseOffset: -1n };
+        }
+        batchSizes.push(batch.recordsCount);
+        return log.append(batch);
+      });
+    });
+    const producer = samsa.producer({
+      batchSize: 200,
+      lingerMs: 0,
+      maxInFlightRequests: 1,
+      ...fast,
+    });
+    const first = producer.send({ topic: 't', messages: [{ value: 'first' }] });
+    while (broker.requests.filter((r) => r.apiKey === ApiKey.Produce).length === 0) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const values = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(39, '0')}`);
+    const rest = producer.send({ topic: 't', messages: values.map((value) => ({ value })) });
+    await new Promise((r) => setTimeout(r, 20));
+    releaseFirst();
+    const [, metas] = await Promise.all([first, rest]);
+    // More sends queue behind the split parts: they are not merged any more.
+    const later = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        producer.send({ topic: 't', messages: [{ value: `later${i}` }] }),
+      ),
+    );
+    await producer.close();
+    await broker.stop();
+    assert.equal(refused, 1);
+    assert.equal(log.duplicates, 0);
+    assert.deepEqual(log.values, [
+      'first',
+      ...values,
+      ...Array.from({ length: 6 }, (_, i) => `later${i}`),
+    ]);
+    assert.deepEqual(
+      metas.map((m) => m.offset),
+      values.map((_, i) => i + 1),
+    );
+    assert.equal(later.flat().length, 6);
+    assert.ok(batchSizes.slice(1, 11).every((n) => n === 2));
   });
 
   it('refuses bad options and bad partitions with clear errors', async () => {

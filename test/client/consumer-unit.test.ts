@@ -2,7 +2,7 @@
 // OFFSET_OUT_OF_RANGE resets, topic ids in Fetch v13+, and the prefetch rules (the next Fetch
 // goes out while earlier answers are read, within the byte budget; an answer in flight for a
 // partition that is seeked or paused meanwhile is dropped; OFFSET_OUT_OF_RANGE on a prefetch
-// waits until the records before it were read).
+// waits until the records before it were read), and the event-loop turns while a Fetch is out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Samsa } from '../../src/client/index.js';
@@ -268,5 +268,62 @@ describe('consumer prefetch', () => {
     assert.deepEqual(got, [0, 1, 2, 10]);
     await consumer.close();
     await broker.stop();
+  });
+});
+
+describe('consumer pacing', () => {
+  it('lets the event loop turn every 128 KiB handed out while a Fetch is out', async () => {
+    // One answer of four 100 KiB batches; the next Fetch (offset 400) stays unanswered, so it
+    // is out the whole time the application reads the first answer.
+    const value = Buffer.alloc(1000, 0x61);
+    const batches = [0, 100, 200, 300].map(
+      (baseOffset) =>
+        buildRecordBatch({
+          baseOffset,
+          records: Array.from({ length: 100 }, () => ({ value, timestamp: 0 })),
+        }).buf,
+    );
+    let nextFetchOut = false;
+    const broker: FakeBroker = await FakeBroker.start({
+      [ApiKey.Metadata]: () => metadataFor(broker, { t: 1 }),
+      [ApiKey.Fetch]: async (req) => {
+        const answer = fetchAnswer(req, 0, 0, []);
+        const p = answer.responses[0]!.partitions[0]!;
+        if (fetchOffsetOf(req) === 0) {
+          (p as { records: Buffer | null }).records = Buffer.concat(batches);
+          p.highWatermark = p.lastStableOffset = 400n;
+          return answer;
+        }
+        nextFetchOut = true;
+        return 'silent';
+      },
+    });
+    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
+    const consumer = samsa.consumer({ checkCrcs: true });
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
+    let turns = 0;
+    const calls: { messages: number; turns: number }[] = [];
+    let read = 0;
+    await consumer.run({
+      eachBatch: ({ batch }) => {
+        calls.push({ messages: batch.messages.length, turns });
+        setImmediate(() => turns++);
+        read += batch.messages.length;
+        if (read === 400) consumer.stop();
+      },
+    });
+    await until(() => nextFetchOut); // the prefetch that was out meanwhile
+    await consumer.close();
+    await broker.stop();
+    // Cut at batch boundaries once 128 KiB were handed out, with a turn of the loop between.
+    assert.deepEqual(
+      calls.map((c) => c.messages),
+      [200, 200],
+    );
+    assert.equal(
+      calls[1]!.turns,
+      1,
+      'the macrotask queued in the first call ran before the second',
+    );
   });
 });

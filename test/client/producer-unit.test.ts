@@ -263,9 +263,10 @@ describe('producer against crafted answers', () => {
       metas.map((m) => m.offset),
       values.map((_, i) => i + 1),
     );
-    // Nine full batches waited behind the first request and went as one; the open last one
-    // (two records, still filling when the slot came free) went on its own.
-    assert.deepEqual(batchSizes, [1, 18, 2]);
+    // Nine full batches of two records waited behind the first request and went merged, at
+    // most 4 x batchSize (800 bytes, 122 a pair counted with the estimate) in one; the open
+    // last one (still filling when the slot came free) went on its own.
+    assert.deepEqual(batchSizes, [1, 12, 6, 2]);
   });
 
   it('splits a merged batch the topic refuses as too large, and merges no more', async () => {

@@ -5,7 +5,8 @@
 //   node --import tsx bench/client-bench.ts --broker samsa     # starts a Samsa broker process instead
 //   node --import tsx bench/client-bench.ts --bootstrap 127.0.0.1:9092   # an already running broker
 //   options: --repeat N (default 5; the median is reported), --quick (a tenth of the records),
-//   --consume-only (skip the produce cases)
+//   --consume-only (skip the produce cases), --baseline PATH (another build's
+//   dist/client/index.js, run as one more client, samsa-before)
 // Needs Node >= 22 (@platformatic/kafka 2.x does); on a Node 20 machine, e.g.
 //   ~/.cache/samsa/node24/node_modules/.bin/node --import tsx bench/client-bench.ts
 //
@@ -27,6 +28,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   Consumer as PlatformaticConsumer,
   Producer as PlatformaticProducer,
@@ -107,11 +109,16 @@ function counter(want: number) {
  * The Samsa client; `checkCrcs: false` makes the variant that skips the CRC check, as KafkaJS
  * and platformatic always do (Samsa, like Java, checks by default).
  */
-function samsaDriver(bootstrap: string, checkCrcs = true): Driver {
-  const samsa = new Samsa({ brokers: [bootstrap], clientId: 'bench-samsa', logger: 'error' });
+function samsaDriver(
+  bootstrap: string,
+  checkCrcs = true,
+  client: typeof Samsa = Samsa,
+  name = checkCrcs ? 'samsa' : 'samsa-nocrc',
+): Driver {
+  const samsa = new client({ brokers: [bootstrap], clientId: 'bench-samsa', logger: 'error' });
   const producer = samsa.producer({ lingerMs: 5, batchSize: 64 * 1024 });
   return {
-    name: checkCrcs ? 'samsa' : 'samsa-nocrc',
+    name,
     consumeOnly: !checkCrcs,
     async produce(topic, value, count, mode) {
       await producer.connect();
@@ -314,6 +321,16 @@ async function startBroker(kind: string): Promise<{ bootstrap: string; stop: () 
   };
 }
 
+/**
+ * CPU time of this process since `since`, µs. The clients run here and the broker elsewhere, so
+ * this is the client's (the whole call: a consumer's group join and set-up count too); steadier
+ * than wall time when other processes share the machine.
+ */
+const cpuMicros = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return u.user + u.system;
+};
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -335,6 +352,12 @@ async function main() {
   const repeat = Number(arg('--repeat') ?? 5);
   const scale = process.argv.includes('--quick') ? 0.1 : 1;
   const consumeOnly = process.argv.includes('--consume-only');
+  // Another build of the Samsa client (its dist/client/index.js) as one more driver, for a
+  // before/after comparison in the same run.
+  const baselinePath = arg('--baseline');
+  const baseline: typeof Samsa | undefined = baselinePath
+    ? (await import(pathToFileURL(baselinePath).href)).Samsa
+    : undefined;
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   let bootstrap = arg('--bootstrap') ?? process.env.SAMSA_BENCH_BOOTSTRAP;
   let stop: (() => void) | undefined;
@@ -352,6 +375,7 @@ async function main() {
   const drivers = [
     samsaDriver(bootstrap),
     samsaDriver(bootstrap, false),
+    ...(baseline ? [samsaDriver(bootstrap, true, baseline, 'samsa-before')] : []),
     kafkajsDriver(bootstrap),
     platformaticDriver(bootstrap),
   ];
@@ -374,12 +398,14 @@ async function main() {
     client: string;
     count: number;
     rates: number[];
+    /** Client CPU (user + system of this process) per message, µs, of each repetition. */
+    cpus: number[];
   }[] = [];
   const row = (op: string, mode: string, size: number, client: string, count: number) => {
     let r = results.find(
       (x) => x.op === op && x.mode === mode && x.size === size && x.client === client,
     );
-    if (!r) results.push((r = { op, mode, size, client, count, rates: [] }));
+    if (!r) results.push((r = { op, mode, size, client, count, rates: [], cpus: [] }));
     return r;
   };
   try {
@@ -407,9 +433,12 @@ async function main() {
           const topic = `bench-${d.name}-${c.mode}-${c.size}-${Date.now()}`;
           await createTopic(admin, topic);
           const start = performance.now();
+          const cpu0 = process.cpuUsage();
           await d.produce(topic, value, c.count, c.mode);
           const rate = c.count / ((performance.now() - start) / 1000);
-          row('produce', c.mode, c.size, d.name, c.count).rates.push(rate);
+          const r = row('produce', c.mode, c.size, d.name, c.count);
+          r.rates.push(rate);
+          r.cpus.push(cpuMicros(cpu0) / c.count);
           console.error(`produce ${c.mode} ${c.size} B ${d.name}: ${Math.round(rate)} msg/s`);
         }
       }
@@ -417,9 +446,12 @@ async function main() {
         for (const fetch of ['same', 'defaults'] as const) {
           const mode = fetch === 'same' ? 'fetch 1 MiB' : 'own defaults';
           for (const d of order) {
+            const cpu0 = process.cpuUsage();
             const { ms } = await d.consume(c.topic, c.count, fetch);
             const rate = c.count / (ms / 1000);
-            row('consume', mode, c.size, d.name, c.count).rates.push(rate);
+            const r = row('consume', mode, c.size, d.name, c.count);
+            r.rates.push(rate);
+            r.cpus.push(cpuMicros(cpu0) / c.count);
             console.error(`consume ${mode} ${c.size} B ${d.name}: ${Math.round(rate)} msg/s`);
           }
         }
@@ -433,9 +465,9 @@ async function main() {
   // Ratios per repetition (the clients of one repetition ran back to back, so a noisy
   // neighbour hits them alike), then their median; beside the ratio of the medians.
   console.log(
-    `| op | mode | value | client | messages | msg/s (median of ${repeat}) | MB/s | samsa ÷ this (medians) | samsa ÷ this (median per repetition) | samsa-nocrc ÷ this (median per repetition) |`,
+    `| op | mode | value | client | messages | msg/s (median of ${repeat}) | MB/s | samsa ÷ this (medians) | samsa ÷ this (median per repetition) | samsa-nocrc ÷ this (median per repetition) | client CPU µs/msg (median) |`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const perRep = (base: string, r: (typeof results)[number]) => {
     const b = results.find(
       (x) => x.op === r.op && x.mode === r.mode && x.size === r.size && x.client === base,
@@ -448,7 +480,7 @@ async function main() {
     const samsaRate = median(row(r.op, r.mode, r.size, 'samsa', r.count).rates);
     const ratio = r.client === 'samsa' ? '' : `${(samsaRate / rate).toFixed(2)}×`;
     console.log(
-      `| ${r.op} | ${r.mode} | ${r.size} B | ${r.client} | ${r.count} | ${Math.round(rate)} | ${((rate * r.size) / 1e6).toFixed(1)} | ${ratio} | ${perRep('samsa', r)} | ${perRep('samsa-nocrc', r)} |`,
+      `| ${r.op} | ${r.mode} | ${r.size} B | ${r.client} | ${r.count} | ${Math.round(rate)} | ${((rate * r.size) / 1e6).toFixed(1)} | ${ratio} | ${perRep('samsa', r)} | ${perRep('samsa-nocrc', r)} | ${median(r.cpus).toFixed(2)} |`,
     );
   }
   console.log(

@@ -36,9 +36,6 @@ function withPayload<K, V>(r: FetchedRecord, key: K, value: V): ConsumerMessage<
   return m;
 }
 
-/** Records handed out between two turns of the event loop while a Fetch is out (see mustYield). */
-const YIELD_BYTES = 256 * 1024;
-
 export class Consumer<K = Buffer | null, V = Buffer | null>
   implements AsyncIterable<ConsumerMessage<K, V>>
 {
@@ -57,8 +54,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
   /** Partition of the message handed out last (its offset is committed once the next is asked). */
   private current: PartitionFetchState | undefined;
   private stoppedAtCorrupt = false;
-  /** fetcher.decodedBytes at the last turn of the event loop (see mustYield). */
-  private decodedAtYield = 0;
 
   /** Use `samsa.consumer(options)`. */
   constructor(cluster: Omit<ClusterOptions, 'retry'>, options: ConsumerOptions<K, V> = {}) {
@@ -321,11 +316,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
       for (
         let r = this.nextFetched(fetched, messages.length);
         r;
-        // A batch ends at a record batch boundary when the event loop is due a turn.
-        r =
-          fetched.atBatchEnd && this.mustYield(s)
-            ? undefined
-            : this.nextFetched(fetched, messages.length)
+        r = this.nextFetched(fetched, messages.length)
       ) {
         let key: K;
         let value: V;
@@ -339,8 +330,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
         }
         messages.push(withPayload<K, V>(r, key, value));
       }
-      // Stopped early at a corrupt batch or for a turn of the event loop: the rest stays.
-      if (!this.stoppedAtCorrupt && fetched.isDone) this.exhausted(s);
+      // Stopped early at a corrupt batch: what came before it is handed out, the rest stays.
+      if (!this.stoppedAtCorrupt) this.exhausted(s);
       this.stoppedAtCorrupt = false;
       if (messages.length === 0) continue;
       this.current = s;
@@ -383,16 +374,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
           s.buffered.length > 0 &&
           !s.paused &&
           this.fetcher.partitions.get(tpKey(s.topic, s.partition)) === s
-        ) {
-          if (!this.mustYield(s)) return s;
-          this.decodedAtYield = this.fetcher.decodedBytes;
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          break;
-        }
+        )
+          return s;
         ready.shift();
         if (s.paused && s.buffered.length > 0) s.seek(s.position);
       }
-      if (ready.length > 0) continue; // back from the turn above
       this.fetcher.pump();
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
@@ -409,24 +395,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
     if (i >= 0) this.fetcher.ready.splice(i, 1);
     if (s.buffered.length > 0) this.fetcher.ready.push(s);
     this.fetcher.pump();
-  }
-
-  /**
-   * Handing out buffered records never waits on I/O, so the socket is not read while the
-   * application works through them: the answer to the Fetch already out stalls in the kernel's
-   * buffers (Kafka's socket send buffer is 100 KiB) until everything buffered is consumed, and
-   * fetching and consuming alternate instead of overlapping. So while a Fetch is out, the
-   * consumer lets the event loop turn once per YIELD_BYTES of records handed out, unless the
-   * partition being read has another whole answer buffered behind the current one: then the
-   * broker is ahead, nothing is about to run dry, and reading the socket in small steps only
-   * costs CPU (measured: about 10 % more per record against a Samsa broker that keeps up).
-   */
-  private mustYield(s: PartitionFetchState): boolean {
-    return (
-      this.fetcher.decodedBytes - this.decodedAtYield >= YIELD_BYTES &&
-      s.buffered.length < 2 &&
-      this.fetcher.fetchInFlight
-    );
   }
 
   private signal(): void {

@@ -76,8 +76,6 @@ export interface FetchedRecordsOptions {
   /** Copied into every record. */
   topic?: string;
   partition?: number;
-  /** Told the size of each batch as it is decoded (the consumer paces its event-loop turns by it). */
-  onDecode?: (bytes: number) => void;
 }
 
 export class FetchedRecords {
@@ -97,7 +95,6 @@ export class FetchedRecords {
   private readonly checkCrcs: boolean;
   private readonly topic: string;
   private readonly partition: number;
-  private readonly onDecode: ((bytes: number) => void) | undefined;
 
   constructor(
     records: Buffer | null,
@@ -108,7 +105,6 @@ export class FetchedRecords {
     this.checkCrcs = options.checkCrcs ?? true;
     this.topic = options.topic ?? '';
     this.partition = options.partition ?? -1;
-    this.onDecode = options.onDecode;
     const abortedTransactions = options.abortedTransactions;
     this.sizeInBytes = records?.length ?? 0;
     const { entries, partialTail } = records
@@ -133,22 +129,10 @@ export class FetchedRecords {
       if (this.currentIndex < this.current.length) return this.current[this.currentIndex++];
       if (this.entryIndex >= this.entries.length) return undefined;
       // Decoded before moving on, so a corrupt batch throws again on the next call.
-      const entry = this.entries[this.entryIndex]!;
-      this.current = this.decode(entry);
+      this.current = this.decode(this.entries[this.entryIndex]!);
       this.entryIndex++;
-      this.onDecode?.(entry.kind === 'batch' ? entry.batch.buf.length : entry.buf.length);
       this.currentIndex = 0;
     }
-  }
-
-  /** Every record of the current batch was handed out (a point where a handout may end). */
-  get atBatchEnd(): boolean {
-    return this.currentIndex >= this.current.length;
-  }
-
-  /** Every record was handed out. */
-  get isDone(): boolean {
-    return this.currentIndex >= this.current.length && this.entryIndex >= this.entries.length;
   }
 
   /** Drops what is left (after a seek or a revocation). */

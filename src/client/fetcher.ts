@@ -115,17 +115,6 @@ export class Fetcher {
     private readonly notify: () => void,
   ) {}
 
-  /** Bytes of record batches decoded for the application so far. */
-  decodedBytes = 0;
-  private readonly countDecoded = (bytes: number) => {
-    this.decodedBytes += bytes;
-  };
-
-  /** True while some Fetch is out (its answer comes in through the event loop). */
-  get fetchInFlight(): boolean {
-    return this.fetchingNodes.size > 0;
-  }
-
   /** Replaces the assignment; kept partitions keep their position. */
   assign(list: readonly { topic: string; partition: number }[]): void {
     const keep = new Set(list.map((tp) => tpKey(tp.topic, tp.partition)));
@@ -318,7 +307,6 @@ export class Fetcher {
           checkCrcs: this.options.checkCrcs,
           topic,
           partition: s.partition,
-          onDecode: this.countDecoded,
         });
         if (records.truncated) {
           // One batch is larger than the partition's limit (only brokers before KIP-74 do this).

@@ -2,7 +2,7 @@
 // OFFSET_OUT_OF_RANGE resets, topic ids in Fetch v13+, and the prefetch rules (the next Fetch
 // goes out while earlier answers are read, within the byte budget; an answer in flight for a
 // partition that is seeked or paused meanwhile is dropped; OFFSET_OUT_OF_RANGE on a prefetch
-// waits until the records before it were read), and the event-loop turns while a Fetch is out.
+// waits until the records before it were read).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Samsa } from '../../src/client/index.js';
@@ -268,94 +268,5 @@ describe('consumer prefetch', () => {
     assert.deepEqual(got, [0, 1, 2, 10]);
     await consumer.close();
     await broker.stop();
-  });
-});
-
-/**
- * A broker whose answers each hold four 100 KiB batches (100 records each): answers for offsets
- * below `answered` come at once, the Fetch at `answered` stays unanswered (it is out for good).
- */
-async function pacingBroker(answered: number) {
-  const value = Buffer.alloc(1000, 0x61);
-  const state = { outAt: -1 };
-  const broker: FakeBroker = await FakeBroker.start({
-    [ApiKey.Metadata]: () => metadataFor(broker, { t: 1 }),
-    [ApiKey.Fetch]: async (req) => {
-      const offset = fetchOffsetOf(req);
-      const answer = fetchAnswer(req, 0, 0, []);
-      if (offset >= answered) {
-        state.outAt = offset;
-        return 'silent';
-      }
-      const p = answer.responses[0]!.partitions[0]!;
-      const batches = [0, 100, 200, 300].map(
-        (d) =>
-          buildRecordBatch({
-            baseOffset: offset + d,
-            records: Array.from({ length: 100 }, () => ({ value, timestamp: 0 })),
-          }).buf,
-      );
-      (p as { records: Buffer | null }).records = Buffer.concat(batches);
-      p.highWatermark = p.lastStableOffset = BigInt(answered);
-      return answer;
-    },
-  });
-  return { broker, state };
-}
-
-/** Reads `count` records with eachBatch: each call's size, and the loop turns before it. */
-async function readPaced(consumer: ReturnType<Samsa['consumer']>, count: number) {
-  let turns = 0;
-  const calls: { messages: number; turns: number }[] = [];
-  let read = 0;
-  await consumer.run({
-    eachBatch: ({ batch }) => {
-      calls.push({ messages: batch.messages.length, turns });
-      setImmediate(() => turns++);
-      read += batch.messages.length;
-      if (read === count) consumer.stop();
-    },
-  });
-  return calls;
-}
-
-describe('consumer pacing', () => {
-  it('lets the event loop turn every 256 KiB handed out while a Fetch is out', async () => {
-    // The Fetch at 400 is out the whole time the application reads the first answer.
-    const { broker, state } = await pacingBroker(400);
-    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
-    const consumer = samsa.consumer({ checkCrcs: true });
-    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
-    const calls = await readPaced(consumer, 400);
-    await until(() => state.outAt === 400);
-    await consumer.close();
-    await broker.stop();
-    // Cut at the first batch boundary past 256 KiB, with a turn of the loop between.
-    assert.deepEqual(
-      calls.map((c) => c.messages),
-      [300, 100],
-    );
-    assert.equal(
-      calls[1]!.turns,
-      1,
-      'the macrotask queued in the first call ran before the second',
-    );
-  });
-
-  it('does not cut the answer being read while another one is buffered behind it', async () => {
-    const { broker, state } = await pacingBroker(800);
-    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
-    const consumer = samsa.consumer({ checkCrcs: true });
-    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
-    assert.equal((await consumer[Symbol.asyncIterator]().next()).value!.offset, 0);
-    // Both answers are in once the Fetch after them is out.
-    await until(() => state.outAt === 800);
-    const calls = await readPaced(consumer, 799);
-    await consumer.close();
-    await broker.stop();
-    assert.deepEqual(
-      calls.map((c) => c.messages),
-      [399, 300, 100],
-    );
   });
 });

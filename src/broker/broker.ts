@@ -298,7 +298,11 @@ export class Broker {
     const bound: Endpoint[] = [];
     for (const spec of this.config.list('listeners')) {
       const l = parseListener(spec);
-      const server = createServer((socket) => this.accept(socket, l.name));
+      // Paused on connect: nothing is read before Connection has chosen where reads land
+      // (socket-reads.ts).
+      const server = createServer({ pauseOnConnect: true }, (socket) =>
+        this.accept(socket, l.name),
+      );
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) =>
           reject(

@@ -5,7 +5,18 @@
 // request order, which clients rely on, and makes each connection's appends happen in the
 // order they were sent, which the idempotent producer relies on. Frames that arrive meanwhile
 // wait in a queue; the socket is paused when the queue grows, so a fast sender is slowed down
-// by TCP rather than by our memory.
+// by TCP rather than by our memory. A request whose handler answers synchronously (Produce with
+// acks=1, Metadata, ...) is answered within the read that brought it, without a promise.
+//
+// Reads (socket-reads.ts) land in one buffer shared by every connection of the process
+// (SHARED_READ), or straight into the rest of a large frame being assembled (FrameDecoder's
+// frameSpace()). The shared buffer is read into again by the next read of any socket, so no view
+// of it may outlive the read callback: frames of other APIs are copied out at once (their
+// decoded requests keep views: group metadata, assignments), and a Produce frame is handled in
+// place when the connection is free, else copied too. Produce is the exception because nothing
+// keeps its bytes once handle() returns: the log writes them synchronously (storage invariant 1)
+// and keeps only numbers. A handler that starts keeping record bytes (a cache of recent
+// appends, say) must copy them.
 //
 // Big buffers come from the broker's BufferPool (buffer-pool.ts): a Produce frame assembled from
 // several reads goes back to it once its request is handled, the record bytes of a Fetch once the
@@ -20,10 +31,21 @@ import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { type Handler, NO_RESPONSE, type RequestContext, type RequestHeader } from './handler.js';
 import { unsupportedApiVersionsResponse } from './handlers/api-versions.js';
 import type { Logger } from './logger.js';
+import { adoptWithReadTarget } from './socket-reads.js';
 
 const PRODUCE_KEY = 0;
 const API_VERSIONS_KEY = 18;
 const MAX_QUEUED_FRAMES = 64;
+
+/**
+ * Where reads land unless a large frame is being assembled. One per process: reads are
+ * synchronous (libuv reads a socket, then calls back before the next read), so every
+ * connection can use the same memory as long as nothing keeps a view of it past its callback.
+ * 256 KiB: several 64 KiB produce batches per read, so most frames are handled in place.
+ */
+const SHARED_READ = Buffer.allocUnsafeSlow(256 * 1024);
+/** A frame missing at least this much is read straight into its own memory. */
+const MIN_IN_PLACE_READ = 64 * 1024;
 
 const pools = new WeakMap<Broker, BufferPool>();
 
@@ -34,7 +56,13 @@ function bufferPool(broker: Broker): BufferPool {
   return pool;
 }
 
+const isProduce = (frame: Buffer) => frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY;
+const inSharedRead = (frame: Buffer) => frame.buffer === SHARED_READ.buffer;
+const isPromise = <T>(x: T | Promise<T>): x is Promise<T> =>
+  typeof (x as { then?: unknown } | null)?.then === 'function';
+
 export class Connection {
+  private readonly socket: Socket;
   private readonly decoder: FrameDecoder;
   private readonly queue: Buffer[] = [];
   private busy = false;
@@ -45,31 +73,43 @@ export class Connection {
   private readonly log: Logger;
   private readonly pool: BufferPool;
 
+  /** `accepted` comes from a server made with pauseOnConnect: nothing has been read from it. */
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly broker: Broker,
     readonly id: number,
     log: Logger,
     readonly listenerName: string,
   ) {
-    this.clientAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.clientAddress = `${accepted.remoteAddress}:${accepted.remotePort}`;
     this.log = log.child(`conn ${id} ${this.clientAddress}`);
     this.pool = bufferPool(broker);
     this.decoder = new FrameDecoder(broker.config.int('socket.request.max.bytes'), (n) =>
       this.pool.acquire(n),
     );
+    const adopted = adoptWithReadTarget(accepted, {
+      nextBuffer: () => this.decoder.frameSpace(MIN_IN_PLACE_READ) ?? SHARED_READ,
+      onRead: (n, into) => this.onRead(n, into),
+    });
+    const socket = adopted ?? accepted;
+    this.socket = socket;
     socket.setNoDelay(true);
     const idleMs = broker.config.long('connections.max.idle.ms');
     if (idleMs > 0 && Number.isFinite(idleMs)) {
       socket.setTimeout(idleMs, () => this.close(`idle for ${idleMs} ms`));
     }
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, 'debug'));
     socket.on('close', () => {
       this.closed = true;
       this.closing.abort();
       broker.connectionClosed(this);
     });
+    if (!adopted) {
+      // This Node cannot read into our memory: its buffers are fresh per read, so views of them
+      // may be kept as they are.
+      socket.on('data', (chunk: Buffer) => this.received(() => this.decoder.push(chunk)));
+      socket.resume();
+    }
   }
 
   /** Closes this connection only, saying why in the log; the broker carries on. */
@@ -82,48 +122,113 @@ export class Connection {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  private onRead(n: number, into: Buffer): void {
+    if (into === SHARED_READ) {
+      this.received(() => this.decoder.push(SHARED_READ.subarray(0, n)));
+      // The next read of any socket overwrites SHARED_READ: frames still waiting move out now.
+      for (let i = 0; i < this.queue.length; i++) {
+        const frame = this.queue[i]!;
+        if (inSharedRead(frame)) this.queue[i] = this.copy(frame);
+      }
+    } else {
+      this.received(() => {
+        const frame = this.decoder.filledInPlace(n);
+        return frame ? [frame] : [];
+      });
+    }
+  }
+
+  private received(decode: () => Buffer[]): void {
     if (this.closed) return;
     let frames: Buffer[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = decode();
     } catch (err) {
       if (!(err instanceof FrameTooLargeError)) throw err;
       this.close(err.message);
       return;
     }
     if (frames.length === 0) return;
-    this.queue.push(...frames);
+    for (const frame of frames) {
+      // Only Produce may be handled in place (see the top of this file).
+      this.queue.push(inSharedRead(frame) && !isProduce(frame) ? this.copy(frame) : frame);
+    }
     if (this.queue.length >= MAX_QUEUED_FRAMES && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
-    void this.pump();
+    this.pump();
   }
 
-  private async pump(): Promise<void> {
+  /** A frame's bytes in memory of its own: pooled for a Produce (released once handled). */
+  private copy(frame: Buffer): Buffer {
+    const out = isProduce(frame)
+      ? this.pool.acquire(frame.length)
+      : Buffer.allocUnsafe(frame.length);
+    frame.copy(out);
+    return out;
+  }
+
+  /**
+   * Handles queued frames one at a time, synchronously while handlers answer synchronously; a
+   * request that waits (a promise, or a socket that needs draining) continues the queue later.
+   * Nothing keeps a Produce request's bytes once it is handled (the log wrote them
+   * synchronously): its frame goes back to the pool for the next one. Other requests may keep
+   * views of their frame (group metadata, assignments), so theirs are left to the GC.
+   */
+  private pump(): void {
     if (this.busy) return;
-    this.busy = true;
     try {
       while (this.queue.length > 0 && !this.closed) {
         const frame = this.queue.shift()!;
-        const lease = new BufferLease(this.pool);
-        await this.process(frame, lease);
-        // Nothing keeps a Produce request's bytes once it is handled (the log wrote them
-        // synchronously): its frame can take the next one. Other requests may keep views of
-        // their frame (group metadata, assignments), so theirs are left to the GC.
-        if (frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY) this.pool.release(frame);
+        // Asked before handling: a frame handled in SHARED_READ is overwritten by the time
+        // an asynchronous answer comes.
+        const produce = isProduce(frame);
+        const pending = this.process(frame);
+        if (pending) {
+          this.busy = true;
+          pending.then(
+            () => this.continueAfter(produce ? frame : undefined),
+            (err) => this.failed(err),
+          );
+          return;
+        }
+        if (produce) this.pool.release(frame);
         // A client that does not read its responses is not sent more: wait for the socket
         // to drain before the next request is handled.
-        if (this.socket.writableNeedDrain) await this.drained();
+        if (this.socket.writableNeedDrain) {
+          this.busy = true;
+          this.drained().then(() => this.continueAfter());
+          return;
+        }
       }
-    } finally {
-      this.busy = false;
+    } catch (err) {
+      this.failed(err);
+      return;
     }
     if (this.paused && !this.closed) {
       this.paused = false;
       this.socket.resume();
     }
+  }
+
+  /** After a request that waited; `released` is a Produce frame to give back to the pool. */
+  private continueAfter(released?: Buffer): void {
+    this.busy = false;
+    if (released) this.pool.release(released);
+    if (this.socket.writableNeedDrain && !this.closed) {
+      this.busy = true;
+      this.drained().then(() => this.continueAfter());
+      return;
+    }
+    this.pump();
+  }
+
+  /** A bug, not bad input: the connection goes, the broker stays. */
+  private failed(err: unknown): void {
+    this.busy = false;
+    this.log.error(`request handling failed: ${(err as Error)?.stack ?? err}`);
+    this.close('internal error');
   }
 
   private drained(): Promise<void> {
@@ -138,18 +243,36 @@ export class Connection {
     });
   }
 
-  /** Handles one request; `lease` is released here, or by send() once the socket wrote it. */
-  private async process(frame: Buffer, lease: BufferLease): Promise<void> {
-    let sent = false;
+  /**
+   * Handles one request: undefined when it is done, else a promise of that. The lease is
+   * released here, or by send() once the socket has written the response.
+   */
+  private process(frame: Buffer): Promise<void> | undefined {
+    const lease = new BufferLease(this.pool);
+    let sent: boolean | Promise<boolean>;
     try {
-      sent = await this.handleFrame(frame, lease);
-    } finally {
-      if (!sent) lease.release();
+      sent = this.handleFrame(frame, lease);
+    } catch (err) {
+      lease.release();
+      throw err;
     }
+    if (!isPromise(sent)) {
+      if (!sent) lease.release();
+      return undefined;
+    }
+    return sent.then(
+      (s) => {
+        if (!s) lease.release();
+      },
+      (err) => {
+        lease.release();
+        throw err;
+      },
+    );
   }
 
-  /** Whether a response referencing `lease` was handed to the socket. */
-  private async handleFrame(frame: Buffer, lease: BufferLease): Promise<boolean> {
+  /** Whether a response referencing `lease` was handed to the socket (or a promise of that). */
+  private handleFrame(frame: Buffer, lease: BufferLease): boolean | Promise<boolean> {
     const r = new Reader(frame);
     let header: RequestHeader;
     let handler: Handler | undefined;
@@ -197,18 +320,39 @@ export class Connection {
       connectionClosed: this.closing.signal,
       responseBuffer: lease.alloc,
     };
+    const h = handler;
     let response: unknown;
     try {
-      response = await handler.handle(request, ctx);
+      response = h.handle(request, ctx);
     } catch (err) {
-      const what = `${handler.api.name} v${header.apiVersion} (correlation id ${header.correlationId})`;
-      if (err instanceof KafkaError) this.close(`${what} failed: ${err.message}`);
-      else {
-        this.log.error(`${what} failed: ${(err as Error).stack ?? err}`);
-        this.close(`internal error in ${handler.api.name}`);
-      }
+      this.handlerFailed(h, header, err);
       return false;
     }
+    if (!isPromise(response)) return this.respond(h, header, response, lease);
+    return response.then(
+      (r) => this.respond(h, header, r, lease),
+      (err) => {
+        this.handlerFailed(h, header, err);
+        return false;
+      },
+    );
+  }
+
+  private handlerFailed(handler: Handler, header: RequestHeader, err: unknown): void {
+    const what = `${handler.api.name} v${header.apiVersion} (correlation id ${header.correlationId})`;
+    if (err instanceof KafkaError) this.close(`${what} failed: ${err.message}`);
+    else {
+      this.log.error(`${what} failed: ${(err as Error).stack ?? err}`);
+      this.close(`internal error in ${handler.api.name}`);
+    }
+  }
+
+  private respond(
+    handler: Handler,
+    header: RequestHeader,
+    response: unknown,
+    lease: BufferLease,
+  ): boolean {
     if (response === NO_RESPONSE || this.closed) return false;
     this.send(
       header,

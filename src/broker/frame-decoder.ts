@@ -1,7 +1,12 @@
-// Splits a TCP byte stream into Kafka frames (int32 size, then that many bytes). Chunks are
-// kept in a list and only the bytes of one frame that spans chunks are ever concatenated, so a
-// 1 MiB produce arriving in 64 KiB reads costs one copy of that frame, not one per read. The
-// memory for that copy comes from `alloc` (the connection's buffer pool), so it can be reused.
+// Splits a TCP byte stream into Kafka frames (int32 size, then that many bytes). A frame that lies
+// wholly inside one chunk comes out as a view of that chunk; only a frame that spans chunks is
+// copied, once, into memory from `alloc` (the connection's buffer pool), as its bytes arrive. The
+// decoder keeps no reference to a chunk after push() returns, so a chunk may be memory the caller
+// reads into again (connection.ts reads sockets into one shared buffer): the caller only has to
+// be done with, or copy, the views push() returned from it before that.
+//
+// While a frame is being assembled, frameSpace() offers the rest of its memory, so the socket can
+// read the remaining bytes straight into the frame instead of into a chunk that would be copied.
 
 export class FrameTooLargeError extends Error {
   constructor(
@@ -14,62 +19,86 @@ export class FrameTooLargeError extends Error {
 }
 
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Size of the frame being assembled, once its 4-byte prefix has arrived. */
-  private frameSize = -1;
+  /** The 4-byte size of the next frame, while it arrives split across chunks. */
+  private readonly prefix = Buffer.alloc(4);
+  private prefixFilled = 0;
+  /** The frame being assembled (its full size) and how many of its bytes have arrived. */
+  private partial: Buffer | undefined;
+  private partialFilled = 0;
 
   constructor(
     private readonly maxFrameSize: number,
     private readonly alloc: (n: number) => Buffer = Buffer.allocUnsafe,
   ) {}
 
+  /** Bytes received that belong to no complete frame yet. */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.prefixFilled + (this.partial ? this.partialFilled + 4 : 0);
   }
 
   /** Adds bytes and returns the frames they complete (bodies without the size prefix). */
   push(chunk: Buffer): Buffer[] {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
     const frames: Buffer[] = [];
-    for (;;) {
-      if (this.frameSize < 0) {
-        if (this.buffered < 4) break;
-        const size = this.take(4).readInt32BE(0);
-        if (size < 0 || size > this.maxFrameSize)
-          throw new FrameTooLargeError(size, this.maxFrameSize);
-        this.frameSize = size;
+    let pos = 0;
+    if (this.partial) {
+      pos = Math.min(chunk.length, this.partial.length - this.partialFilled);
+      chunk.copy(this.partial, this.partialFilled, 0, pos);
+      this.partialFilled += pos;
+      const done = this.completed();
+      if (!done) return frames;
+      frames.push(done);
+    }
+    while (pos < chunk.length) {
+      let size: number;
+      if (this.prefixFilled > 0 || chunk.length - pos < 4) {
+        const n = Math.min(4 - this.prefixFilled, chunk.length - pos);
+        chunk.copy(this.prefix, this.prefixFilled, pos, pos + n);
+        this.prefixFilled += n;
+        pos += n;
+        if (this.prefixFilled < 4) break;
+        this.prefixFilled = 0;
+        size = this.prefix.readInt32BE(0);
+      } else {
+        size = chunk.readInt32BE(pos);
+        pos += 4;
       }
-      if (this.buffered < this.frameSize) break;
-      frames.push(this.take(this.frameSize));
-      this.frameSize = -1;
+      if (size < 0 || size > this.maxFrameSize)
+        throw new FrameTooLargeError(size, this.maxFrameSize);
+      if (chunk.length - pos >= size) {
+        frames.push(chunk.subarray(pos, pos + size));
+        pos += size;
+        continue;
+      }
+      this.partial = this.alloc(size);
+      this.partialFilled = chunk.copy(this.partial, 0, pos);
+      pos = chunk.length;
     }
     return frames;
   }
 
-  /** Removes n buffered bytes; a view when they lie in one chunk, else one copy. */
-  private take(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    const first = this.chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = n === 4 ? Buffer.allocUnsafe(4) : this.alloc(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0]!;
-        const want = Math.min(n - filled, c.length);
-        c.copy(out, filled, 0, want);
-        filled += want;
-        if (want === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(want);
-      }
-    }
-    this.buffered -= n;
-    return out;
+  /**
+   * The unfilled rest of the frame being assembled, when at least `minBytes` of it are missing:
+   * memory a read may fill directly (then call filledInPlace()). Never reaches past the frame.
+   */
+  frameSpace(minBytes: number): Buffer | undefined {
+    const p = this.partial;
+    if (!p || p.length - this.partialFilled < minBytes) return undefined;
+    return p.subarray(this.partialFilled);
+  }
+
+  /** `n` bytes were read into the frameSpace() last returned; returns the frame if complete. */
+  filledInPlace(n: number): Buffer | undefined {
+    if (!this.partial || n > this.partial.length - this.partialFilled)
+      throw new RangeError(`${n} bytes read in place, more than the frame being assembled lacks`);
+    this.partialFilled += n;
+    return this.completed();
+  }
+
+  private completed(): Buffer | undefined {
+    const p = this.partial!;
+    if (this.partialFilled < p.length) return undefined;
+    this.partial = undefined;
+    this.partialFilled = 0;
+    return p;
   }
 }

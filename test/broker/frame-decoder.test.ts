@@ -51,3 +51,42 @@ test('a frame spanning chunks is assembled in memory from alloc, a frame in one 
   assert.deepEqual(body, Buffer.alloc(5000, 3));
   assert.deepEqual(sizes, [5000]);
 });
+
+test('frames stay intact when the chunk they came from is overwritten: the decoder keeps no view', () => {
+  const bodies = [Buffer.alloc(300, 1), Buffer.alloc(5000, 2), Buffer.alloc(40, 3)];
+  const stream = Buffer.concat(bodies.map(frame));
+  // Like a socket read into one reused buffer: every chunk lands in the same memory, and the
+  // views the decoder returned of it are copied before the next read, as the connection does.
+  const reused = Buffer.alloc(1024);
+  const d = new FrameDecoder(1 << 20);
+  const out: Buffer[] = [];
+  for (let i = 0; i < stream.length; i += reused.length) {
+    const n = stream.copy(reused, 0, i, i + reused.length);
+    for (const f of d.push(reused.subarray(0, n)))
+      out.push(f.buffer === reused.buffer ? Buffer.from(f) : f);
+    reused.fill(0xee);
+  }
+  assert.deepEqual(out, bodies);
+  assert.equal(d.bufferedBytes, 0);
+});
+
+test('the rest of a frame being assembled can be read straight into its memory', () => {
+  const d = new FrameDecoder(1 << 20);
+  const body = Buffer.alloc(100_000);
+  for (let i = 0; i < body.length; i++) body[i] = i % 251;
+  const bytes = frame(body);
+  assert.equal(d.frameSpace(1), undefined, 'nothing is being assembled');
+  assert.deepEqual(d.push(bytes.subarray(0, 30_000)), []);
+  assert.equal(d.frameSpace(80_000), undefined, 'less is missing than asked for');
+  let space = d.frameSpace(60_000)!;
+  assert.equal(space.length, 100_004 - 30_000);
+  const first = bytes.copy(space, 0, 30_000, 50_000);
+  assert.equal(d.filledInPlace(first), undefined);
+  space = d.frameSpace(1)!;
+  assert.equal(space.length, 100_004 - 50_000, 'the space never reaches past the frame');
+  const [whole] = [d.filledInPlace(bytes.copy(space, 0, 50_000))];
+  assert.deepEqual(whole, body);
+  assert.equal(whole!.buffer, space.buffer, 'assembled where the reads landed');
+  assert.equal(d.frameSpace(1), undefined);
+  assert.throws(() => d.filledInPlace(1), RangeError);
+});

@@ -9,9 +9,8 @@
 // acks=1, Metadata, ...) is answered within the read that brought it, without a promise.
 //
 // Reads (socket-reads.ts) land in one buffer shared by every connection of the process
-// (SHARED_READ), or straight into the rest of a large frame being assembled (FrameDecoder's
-// frameSpace()). The shared buffer is read into again by the next read of any socket, so no view
-// of it may outlive the read callback: frames of other APIs are copied out at once (their
+// (SHARED_READ), which the next read of any socket overwrites, so no view of it may outlive the
+// read callback: frames of other APIs are copied out at once (their
 // decoded requests keep views: group metadata, assignments), and a Produce frame is handled in
 // place when the connection is free, else copied too. Produce is the exception because nothing
 // keeps its bytes once handle() returns: the log writes them synchronously (storage invariant 1)
@@ -31,7 +30,7 @@ import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { type Handler, NO_RESPONSE, type RequestContext, type RequestHeader } from './handler.js';
 import { unsupportedApiVersionsResponse } from './handlers/api-versions.js';
 import type { Logger } from './logger.js';
-import { adoptWithReadTarget } from './socket-reads.js';
+import { adoptWithReadBuffer } from './socket-reads.js';
 
 const PRODUCE_KEY = 0;
 const API_VERSIONS_KEY = 18;
@@ -44,8 +43,6 @@ const MAX_QUEUED_FRAMES = 64;
  * 256 KiB: several 64 KiB produce batches per read, so most frames are handled in place.
  */
 const SHARED_READ = Buffer.allocUnsafeSlow(256 * 1024);
-/** A frame missing at least this much is read straight into its own memory. */
-const MIN_IN_PLACE_READ = 64 * 1024;
 
 const pools = new WeakMap<Broker, BufferPool>();
 
@@ -87,10 +84,7 @@ export class Connection {
     this.decoder = new FrameDecoder(broker.config.int('socket.request.max.bytes'), (n) =>
       this.pool.acquire(n),
     );
-    const adopted = adoptWithReadTarget(accepted, {
-      nextBuffer: () => this.decoder.frameSpace(MIN_IN_PLACE_READ) ?? SHARED_READ,
-      onRead: (n, into) => this.onRead(n, into),
-    });
+    const adopted = adoptWithReadBuffer(accepted, SHARED_READ, (n) => this.onRead(n));
     const socket = adopted ?? accepted;
     this.socket = socket;
     socket.setNoDelay(true);
@@ -122,19 +116,12 @@ export class Connection {
     this.socket.destroy();
   }
 
-  private onRead(n: number, into: Buffer): void {
-    if (into === SHARED_READ) {
-      this.received(() => this.decoder.push(SHARED_READ.subarray(0, n)));
-      // The next read of any socket overwrites SHARED_READ: frames still waiting move out now.
-      for (let i = 0; i < this.queue.length; i++) {
-        const frame = this.queue[i]!;
-        if (inSharedRead(frame)) this.queue[i] = this.copy(frame);
-      }
-    } else {
-      this.received(() => {
-        const frame = this.decoder.filledInPlace(n);
-        return frame ? [frame] : [];
-      });
+  private onRead(n: number): void {
+    this.received(() => this.decoder.push(SHARED_READ.subarray(0, n)));
+    // The next read of any socket overwrites SHARED_READ: frames still waiting move out now.
+    for (let i = 0; i < this.queue.length; i++) {
+      const frame = this.queue[i]!;
+      if (inSharedRead(frame)) this.queue[i] = this.copy(frame);
     }
   }
 

@@ -4,9 +4,6 @@
 // decoder keeps no reference to a chunk after push() returns, so a chunk may be memory the caller
 // reads into again (connection.ts reads sockets into one shared buffer): the caller only has to
 // be done with, or copy, the views push() returned from it before that.
-//
-// While a frame is being assembled, frameSpace() offers the rest of its memory, so the socket can
-// read the remaining bytes straight into the frame instead of into a chunk that would be copied.
 
 export class FrameTooLargeError extends Error {
   constructor(
@@ -74,24 +71,6 @@ export class FrameDecoder {
       pos = chunk.length;
     }
     return frames;
-  }
-
-  /**
-   * The unfilled rest of the frame being assembled, when at least `minBytes` of it are missing:
-   * memory a read may fill directly (then call filledInPlace()). Never reaches past the frame.
-   */
-  frameSpace(minBytes: number): Buffer | undefined {
-    const p = this.partial;
-    if (!p || p.length - this.partialFilled < minBytes) return undefined;
-    return p.subarray(this.partialFilled);
-  }
-
-  /** `n` bytes were read into the frameSpace() last returned; returns the frame if complete. */
-  filledInPlace(n: number): Buffer | undefined {
-    if (!this.partial || n > this.partial.length - this.partialFilled)
-      throw new RangeError(`${n} bytes read in place, more than the frame being assembled lacks`);
-    this.partialFilled += n;
-    return this.completed();
   }
 
   private completed(): Buffer | undefined {

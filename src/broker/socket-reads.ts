@@ -14,13 +14,6 @@
 // caller uses the accepted socket with 'data' events, as before.
 import { Socket } from 'node:net';
 
-export interface ReadTarget {
-  /** Where the next read lands; asked once before the first read and after every read. */
-  nextBuffer(): Buffer;
-  /** `n` bytes were read into `into` (the buffer nextBuffer() returned before that read). */
-  onRead(n: number, into: Buffer): void;
-}
-
 /** Tests turn this off to run the connection over the fallback path. */
 export const socketReads = { adopt: true };
 
@@ -29,10 +22,15 @@ interface HandleOwner {
 }
 
 /**
- * A socket for `accepted`'s connection whose reads go where `target` says, or undefined when this
- * Node cannot do that (the accepted socket is then untouched: resume it and read 'data').
+ * A socket for `accepted`'s connection that reads into `buffer` and calls `onRead(n)` with the
+ * number of bytes each read put at its start, or undefined when this Node cannot do that (the
+ * accepted socket is then untouched: resume it and read 'data').
  */
-export function adoptWithReadTarget(accepted: Socket, target: ReadTarget): Socket | undefined {
+export function adoptWithReadBuffer(
+  accepted: Socket,
+  buffer: Buffer,
+  onRead: (n: number) => void,
+): Socket | undefined {
   const owner = accepted as unknown as HandleOwner;
   const handle = owner._handle;
   if (
@@ -47,9 +45,9 @@ export function adoptWithReadTarget(accepted: Socket, target: ReadTarget): Socke
   const adopted = new Socket({
     handle,
     onread: {
-      buffer: () => target.nextBuffer(),
-      callback: (n: number, into: Uint8Array) => {
-        target.onRead(n, into as Buffer);
+      buffer,
+      callback: (n: number) => {
+        onRead(n);
       },
     },
   } as ConstructorParameters<typeof Socket>[0]);

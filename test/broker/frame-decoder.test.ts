@@ -69,24 +69,3 @@ test('frames stay intact when the chunk they came from is overwritten: the decod
   assert.deepEqual(out, bodies);
   assert.equal(d.bufferedBytes, 0);
 });
-
-test('the rest of a frame being assembled can be read straight into its memory', () => {
-  const d = new FrameDecoder(1 << 20);
-  const body = Buffer.alloc(100_000);
-  for (let i = 0; i < body.length; i++) body[i] = i % 251;
-  const bytes = frame(body);
-  assert.equal(d.frameSpace(1), undefined, 'nothing is being assembled');
-  assert.deepEqual(d.push(bytes.subarray(0, 30_000)), []);
-  assert.equal(d.frameSpace(80_000), undefined, 'less is missing than asked for');
-  let space = d.frameSpace(60_000)!;
-  assert.equal(space.length, 100_004 - 30_000);
-  const first = bytes.copy(space, 0, 30_000, 50_000);
-  assert.equal(d.filledInPlace(first), undefined);
-  space = d.frameSpace(1)!;
-  assert.equal(space.length, 100_004 - 50_000, 'the space never reaches past the frame');
-  const [whole] = [d.filledInPlace(bytes.copy(space, 0, 50_000))];
-  assert.deepEqual(whole, body);
-  assert.equal(whole!.buffer, space.buffer, 'assembled where the reads landed');
-  assert.equal(d.frameSpace(1), undefined);
-  assert.throws(() => d.filledInPlace(1), RangeError);
-});

@@ -69,6 +69,10 @@ export class Connection {
   readonly clientAddress: string;
   private readonly log: Logger;
   private readonly pool: BufferPool;
+  /** Memory lent to the response of the request being handled (Fetch record bytes), if any. */
+  private lease: BufferLease | undefined;
+  private readonly responseBuffer = (n: number): Buffer =>
+    (this.lease ??= new BufferLease(this.pool)).alloc(n);
 
   /** `accepted` comes from a server made with pauseOnConnect: nothing has been read from it. */
   constructor(
@@ -144,7 +148,14 @@ export class Connection {
       this.paused = true;
       this.socket.pause();
     }
-    this.pump();
+    // Answers to several requests of one read leave in one write.
+    const cork = frames.length > 1;
+    if (cork) this.socket.cork();
+    try {
+      this.pump();
+    } finally {
+      if (cork) this.socket.uncork();
+    }
   }
 
   /** A frame's bytes in memory of its own: pooled for a Produce (released once handled). */
@@ -231,35 +242,33 @@ export class Connection {
   }
 
   /**
-   * Handles one request: undefined when it is done, else a promise of that. The lease is
-   * released here, or by send() once the socket has written the response.
+   * Handles one request: undefined when it is done, else a promise of that. Memory the handler
+   * took for its response (`lease`) goes with the response to send(), which releases it once the
+   * socket has written it; if no response was sent, it is released here.
    */
   private process(frame: Buffer): Promise<void> | undefined {
-    const lease = new BufferLease(this.pool);
-    let sent: boolean | Promise<boolean>;
+    let done: undefined | Promise<void>;
     try {
-      sent = this.handleFrame(frame, lease);
+      done = this.handleFrame(frame);
     } catch (err) {
-      lease.release();
+      this.dropLease();
       throw err;
     }
-    if (!isPromise(sent)) {
-      if (!sent) lease.release();
+    if (!done) {
+      this.dropLease();
       return undefined;
     }
-    return sent.then(
-      (s) => {
-        if (!s) lease.release();
-      },
-      (err) => {
-        lease.release();
-        throw err;
-      },
-    );
+    return done.finally(() => this.dropLease());
   }
 
-  /** Whether a response referencing `lease` was handed to the socket (or a promise of that). */
-  private handleFrame(frame: Buffer, lease: BufferLease): boolean | Promise<boolean> {
+  private dropLease(): void {
+    const lease = this.lease;
+    this.lease = undefined;
+    lease?.release();
+  }
+
+  /** Undefined once handled, or a promise of that when the handler answers later. */
+  private handleFrame(frame: Buffer): undefined | Promise<void> {
     const r = new Reader(frame);
     let header: RequestHeader;
     let handler: Handler | undefined;
@@ -271,7 +280,7 @@ export class Connection {
       handler = this.broker.router.handler(apiKey);
       if (!handler) {
         this.close(`unknown API key ${apiKey} (correlation id ${correlationId})`);
-        return false;
+        return undefined;
       }
       const clientId = r.nullableString();
       header = { apiKey, apiVersion, correlationId, clientId };
@@ -280,19 +289,19 @@ export class Connection {
           // Kafka answers an ApiVersions it cannot parse with a v0 body naming what it does
           // support, so the client can retry with a version both sides know.
           this.send(header, 0, 0, unsupportedApiVersionsResponse(this.broker), handler);
-          return false;
+          return undefined;
         }
         this.close(
           `${handler.api.name} v${apiVersion} is not supported (v${handler.minVersion}-${handler.maxVersion} are), client ${clientId}`,
         );
-        return false;
+        return undefined;
       }
       if (handler.api.requestHeaderVersion(apiVersion) >= 2) r.taggedFields();
       request = handler.api.decodeRequest(r, apiVersion);
     } catch (err) {
       if (err instanceof MalformedInputError) {
         this.close(`malformed request: ${err.message}`);
-        return false;
+        return undefined;
       }
       throw err;
     }
@@ -305,7 +314,7 @@ export class Connection {
       connectionId: this.id,
       log: this.log,
       connectionClosed: this.closing.signal,
-      responseBuffer: lease.alloc,
+      responseBuffer: this.responseBuffer,
     };
     const h = handler;
     let response: unknown;
@@ -313,15 +322,15 @@ export class Connection {
       response = h.handle(request, ctx);
     } catch (err) {
       this.handlerFailed(h, header, err);
-      return false;
+      return undefined;
     }
-    if (!isPromise(response)) return this.respond(h, header, response, lease);
+    if (!isPromise(response)) {
+      this.respond(h, header, response);
+      return undefined;
+    }
     return response.then(
-      (r) => this.respond(h, header, r, lease),
-      (err) => {
-        this.handlerFailed(h, header, err);
-        return false;
-      },
+      (r) => this.respond(h, header, r),
+      (err) => this.handlerFailed(h, header, err),
     );
   }
 
@@ -334,13 +343,10 @@ export class Connection {
     }
   }
 
-  private respond(
-    handler: Handler,
-    header: RequestHeader,
-    response: unknown,
-    lease: BufferLease,
-  ): boolean {
-    if (response === NO_RESPONSE || this.closed) return false;
+  private respond(handler: Handler, header: RequestHeader, response: unknown): void {
+    if (response === NO_RESPONSE || this.closed) return;
+    const lease = this.lease;
+    this.lease = undefined;
     this.send(
       header,
       header.apiVersion,
@@ -349,7 +355,6 @@ export class Connection {
       handler,
       lease,
     );
-    return true;
   }
 
   private send(
@@ -372,10 +377,10 @@ export class Connection {
     // The lease's memory is in `parts` until the socket has written them: the callback of the
     // last write comes after every earlier one (also when the socket is destroyed meanwhile).
     const last = parts.length - 1;
-    this.socket.cork();
+    if (last > 0) this.socket.cork();
     for (let i = 0; i < last; i++) this.socket.write(parts[i]!);
     if (lease && lease.size > 0) this.socket.write(parts[last]!, () => lease.release());
     else this.socket.write(parts[last]!);
-    this.socket.uncork();
+    if (last > 0) this.socket.uncork();
   }
 }

@@ -11,7 +11,7 @@ import type {
   RunOptions,
 } from './consumer-types.js';
 import { ClientClosedError, DeserializationError } from './errors.js';
-import type { FetchedRecord, FetchedRecords } from './fetched-records.js';
+import type { FetchedRecord } from './fetched-records.js';
 import { Fetcher, type FetcherOptions, type PartitionFetchState, tpKey } from './fetcher.js';
 import { GroupMember, type TopicPartition } from './group.js';
 import { listOffsets, OffsetSpec } from './list-offsets.js';
@@ -53,7 +53,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
   private closed = false;
   /** Partition of the message handed out last (its offset is committed once the next is asked). */
   private current: PartitionFetchState | undefined;
-  private stoppedAtCorrupt = false;
+  /** No deserializers were given: fetched keys and values are the messages' as they are. */
+  private readonly identityDeserializers: boolean;
 
   /** Use `samsa.consumer(options)`. */
   constructor(cluster: Omit<ClusterOptions, 'retry'>, options: ConsumerOptions<K, V> = {}) {
@@ -84,6 +85,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
         wake: () => this.signal(),
       });
     }
+    this.identityDeserializers = !options.keyDeserializer && !options.valueDeserializer;
     this.keyDeserializer = options.keyDeserializer ?? ((b) => b as K);
     this.valueDeserializer = options.valueDeserializer ?? ((b) => b as V);
   }
@@ -311,46 +313,32 @@ export class Consumer<K = Buffer | null, V = Buffer | null>
     for (;;) {
       const s = await this.waitForRecords();
       if (!s) return undefined;
-      const messages: ConsumerMessage<K, V>[] = [];
+      // The fetched records become the messages in place (see withPayload): one array, no copy.
+      const messages = [] as FetchedRecord[] as ConsumerMessage<K, V>[];
       const fetched = s.buffered[0]!;
-      for (
-        let r = this.nextFetched(fetched, messages.length);
-        r;
-        r = this.nextFetched(fetched, messages.length)
-      ) {
-        let key: K;
-        let value: V;
-        try {
-          key = this.keyDeserializer(r.key, s.topic);
-          value = this.valueDeserializer(r.value, s.topic);
-        } catch (err) {
-          s.seek(messages[0]?.offset ?? r.offset);
-          this.fetcher.pruneReady();
-          throw new DeserializationError(s.topic, s.partition, r.offset, { cause: err });
+      fetched.takeAll(messages as FetchedRecord[]);
+      if (!this.identityDeserializers) {
+        for (let i = 0; i < messages.length; i++) {
+          const r = messages[i] as FetchedRecord;
+          try {
+            withPayload<K, V>(
+              r,
+              this.keyDeserializer(r.key, s.topic),
+              this.valueDeserializer(r.value, s.topic),
+            );
+          } catch (err) {
+            s.seek(messages[0]!.offset);
+            this.fetcher.pruneReady();
+            throw new DeserializationError(s.topic, s.partition, r.offset, { cause: err });
+          }
         }
-        messages.push(withPayload<K, V>(r, key, value));
       }
       // Stopped early at a corrupt batch: what came before it is handed out, the rest stays.
-      if (!this.stoppedAtCorrupt) this.exhausted(s);
-      this.stoppedAtCorrupt = false;
+      if (fetched.isDone) this.exhausted(s);
       if (messages.length === 0) continue;
       this.current = s;
       s.position = messages[messages.length - 1]!.offset + 1;
       return { topic: s.topic, partition: s.partition, highWatermark: s.highWatermark, messages };
-    }
-  }
-
-  /**
-   * The next fetched record; a corrupt batch (CRC) throws, unless records were already taken
-   * for this eachBatch call: then the batch ends before it and the next call throws.
-   */
-  private nextFetched(fetched: FetchedRecords, taken: number): FetchedRecord | undefined {
-    try {
-      return fetched.next();
-    } catch (err) {
-      if (taken === 0) throw err;
-      this.stoppedAtCorrupt = true;
-      return undefined;
     }
   }
 

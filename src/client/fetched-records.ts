@@ -21,7 +21,7 @@ import {
 import { ControlRecordType, decodeControlRecordKey } from '../protocol/records/control.js';
 import { readLegacyMessageSet } from '../protocol/records/legacy.js';
 import { type RecordHeader, readRecords, recordsPayload } from '../protocol/records/record.js';
-import { decodeBatchRecords } from './record-decoder.js';
+import { decodeBatchRecords, NO_HEADERS } from './record-decoder.js';
 
 /**
  * A record as fetched, before the application's deserializers. It already has the shape of a
@@ -135,6 +135,32 @@ export class FetchedRecords {
     }
   }
 
+  /**
+   * Appends every record not yet consumed to `out` (eachBatch), decoding straight into it
+   * rather than through a per-batch array. A corrupt batch throws when `out` got nothing from
+   * this call; otherwise the records before it are kept, and the next call throws.
+   */
+  takeAll(out: FetchedRecord[]): void {
+    const before = out.length;
+    while (this.currentIndex < this.current.length) out.push(this.current[this.currentIndex++]!);
+    while (this.entryIndex < this.entries.length) {
+      const at = out.length;
+      try {
+        this.decodeInto(this.entries[this.entryIndex]!, out);
+      } catch (err) {
+        out.length = at; // a malformed batch may have decoded some records before failing
+        if (at === before) throw err;
+        return;
+      }
+      this.entryIndex++;
+    }
+  }
+
+  /** True once every record was consumed (takeAll may stop early at a corrupt batch). */
+  get isDone(): boolean {
+    return this.currentIndex >= this.current.length && this.entryIndex >= this.entries.length;
+  }
+
   /** Drops what is left (after a seek or a revocation). */
   clear(): void {
     this.entryIndex = this.entries.length;
@@ -142,21 +168,32 @@ export class FetchedRecords {
   }
 
   private decode(entry: Entry): FetchedRecord[] {
+    const out: FetchedRecord[] = [];
+    this.decodeInto(entry, out);
+    return out;
+  }
+
+  /** Appends the records of one batch (or legacy message set) at or after the fetch offset. */
+  private decodeInto(entry: Entry, out: FetchedRecord[]): void {
     if (entry.kind === 'legacy') {
-      return readLegacyMessageSet(entry.buf, { allowPartialTail: true })
+      const legacy = readLegacyMessageSet(entry.buf, { allowPartialTail: true })
         .filter((m) => m.offset >= this.fetchOffset)
-        .map((m) => ({
-          topic: this.topic,
-          partition: this.partition,
-          offset: m.offset,
-          timestamp: m.timestamp,
-          timestampType:
-            m.timestampType === TimestampType.LogAppendTime ? 'LogAppendTime' : 'CreateTime',
-          key: m.key,
-          value: m.value,
-          headers: [],
-          leaderEpoch: -1,
-        }));
+        .map(
+          (m): FetchedRecord => ({
+            topic: this.topic,
+            partition: this.partition,
+            offset: m.offset,
+            timestamp: m.timestamp,
+            timestampType:
+              m.timestampType === TimestampType.LogAppendTime ? 'LogAppendTime' : 'CreateTime',
+            key: m.key,
+            value: m.value,
+            headers: NO_HEADERS,
+            leaderEpoch: -1,
+          }),
+        );
+      for (const r of legacy) out.push(r);
+      return;
     }
     const batch = entry.batch;
     if (this.checkCrcs && !batch.isCrcValid()) {
@@ -166,9 +203,8 @@ export class FetchedRecords {
       );
     }
     // Transaction state is tracked through every batch, even ones before the fetch offset.
-    if (this.readCommitted && this.skipForTransaction(batch)) return [];
-    if (batch.isControl || batch.lastOffset < this.fetchOffset) return [];
-    const out: FetchedRecord[] = [];
+    if (this.readCommitted && this.skipForTransaction(batch)) return;
+    if (batch.isControl || batch.lastOffset < this.fetchOffset) return;
     decodeBatchRecords(
       recordsPayload(batch),
       batch.recordsCount,
@@ -184,7 +220,6 @@ export class FetchedRecords {
       },
       out,
     );
-    return out;
   }
 
   /** Tracks which producers' open transactions were aborted; true when `batch` is one of them. */

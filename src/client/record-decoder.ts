@@ -10,6 +10,13 @@ import type { FetchedRecord } from './fetched-records.js';
 
 const CORRUPT_MESSAGE = 2;
 
+/**
+ * The headers of every record that has none: one frozen array shared by all of them, so a
+ * record without headers costs no allocation (most records have none). Frozen, so that code
+ * which pushes onto one message's headers fails loudly instead of changing all the others.
+ */
+export const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
+
 /** What every record of one batch shares. */
 export interface BatchContext {
   topic: string;
@@ -113,7 +120,7 @@ export function decodeBatchRecords(
     if (headerCount < 0 || headerCount > (end - at) / 2) {
       throw corrupt(`record declares ${headerCount} headers`);
     }
-    const headers = new Array<RecordHeader>(headerCount);
+    const headers = headerCount === 0 ? NO_HEADERS : new Array<RecordHeader>(headerCount);
     for (let h = 0; h < headerCount; h++) {
       const keyLength = varint();
       if (keyLength < 0 || keyLength > end - at) {

@@ -270,3 +270,79 @@ describe('consumer prefetch', () => {
     await broker.stop();
   });
 });
+
+describe('consumer eachBatch', () => {
+  /** A broker whose every Fetch answer holds `records` (at whatever offset was asked). */
+  async function brokerWith(records: Buffer) {
+    const broker: FakeBroker = await FakeBroker.start({
+      [ApiKey.Metadata]: () => metadataFor(broker, { t: 1 }),
+      [ApiKey.Fetch]: (req) => {
+        const answer = fetchAnswer(req, 0, 0, []);
+        const p = answer.responses[0]!.partitions[0]!;
+        Object.assign(p, { records, highWatermark: 4n, lastStableOffset: 4n });
+        return answer;
+      },
+    });
+    return broker;
+  }
+  const batchOf = (baseOffset: number, values: string[]) =>
+    buildRecordBatch({
+      baseOffset,
+      records: values.map((v) => ({ value: Buffer.from(v), timestamp: 0 })),
+    }).buf;
+
+  it('hands out the records before a corrupt batch, then fails on it', async () => {
+    const bad = batchOf(2, ['c', 'd']);
+    bad[bad.length - 2] ^= 0x01; // only the CRC tells
+    const broker = await brokerWith(Buffer.concat([batchOf(0, ['a', 'b']), bad]));
+    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
+    const consumer = samsa.consumer();
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
+    const batches: string[][] = [];
+    await assert.rejects(
+      consumer.run({
+        eachBatch: ({ batch }) => {
+          batches.push(batch.messages.map((m) => m.value!.toString()));
+        },
+      }),
+      (err: Error & { errorName?: string }) => err.errorName === 'CORRUPT_MESSAGE',
+    );
+    assert.deepEqual(batches, [['a', 'b']]);
+    assert.equal(consumer.position({ topic: 't', partition: 0 }), 2);
+    await consumer.close();
+    await broker.stop();
+  });
+
+  it('deserializes in place, and a failing deserializer leaves the position at the batch start', async () => {
+    const broker = await brokerWith(batchOf(0, ['1', '2', 'x', '4']));
+    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
+    const consumer = samsa.consumer<Buffer | null, number>({
+      valueDeserializer: (b) => {
+        const n = Number(b!.toString());
+        if (Number.isNaN(n)) throw new Error('not a number');
+        return n;
+      },
+    });
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
+    await assert.rejects(
+      consumer.run({ eachBatch: () => {} }),
+      (err: Error) => err.name === 'DeserializationError' && /offset 2/.test(err.message),
+    );
+    assert.equal(consumer.position({ topic: 't', partition: 0 }), 0);
+    await consumer.close();
+    const ok = samsa.consumer<Buffer | null, number>({
+      valueDeserializer: (b) => Number(b!.toString()),
+    });
+    await ok.assign([{ topic: 't', partition: 0, offset: 0 }]);
+    let got: number[] = [];
+    await ok.run({
+      eachBatch: ({ batch }) => {
+        got = batch.messages.map((m) => m.value);
+        ok.stop();
+      },
+    });
+    assert.deepEqual(got, [1, 2, Number.NaN, 4]);
+    await ok.close();
+    await broker.stop();
+  });
+});

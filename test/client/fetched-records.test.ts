@@ -153,4 +153,68 @@ describe('FetchedRecords', () => {
     const unchecked = drain(new FetchedRecords(data, 0, { checkCrcs: false }));
     assert.deepEqual(values(unchecked), ['a', 'b', 'c', 'e']);
   });
+
+  it('takeAll hands out every record in one array and stops before a corrupt batch once it has some', () => {
+    const good = batch(0, ['a', 'b']);
+    const bad = batch(2, ['c', 'd']);
+    bad[bad.length - 2] ^= 0x01;
+    const f = new FetchedRecords(Buffer.concat([good, bad]), 0);
+    assert.equal(f.next()?.value?.toString(), 'a'); // takeAll goes on from where next() left off
+    const out: FetchedRecord[] = [];
+    f.takeAll(out);
+    assert.deepEqual(values(out), ['b']);
+    assert.equal(f.isDone, false);
+    for (let i = 0; i < 2; i++) {
+      assert.throws(
+        () => f.takeAll(out),
+        (err: Error & { errorName?: string }) => err.errorName === 'CORRUPT_MESSAGE',
+      );
+    }
+    assert.equal(out.length, 1);
+    const all: FetchedRecord[] = [];
+    const whole = new FetchedRecords(Buffer.concat([good, batch(2, ['c'])]), 1);
+    whole.takeAll(all);
+    assert.deepEqual(values(all), ['b', 'c']);
+    assert.equal(whole.isDone, true);
+  });
+
+  it('takeAll hands out none of the records of a batch that fails to decode part-way', () => {
+    const good = batch(0, ['a'.repeat(10)]);
+    const broken = batch(1, ['b'.repeat(10), 'c'.repeat(10)]);
+    broken.writeInt32BE(3, 57); // declares a third record that is not there; no CRC check to catch it
+    const f = new FetchedRecords(Buffer.concat([good, broken]), 0, { checkCrcs: false });
+    const out: FetchedRecord[] = [];
+    f.takeAll(out);
+    assert.equal(out.length, 1);
+    assert.throws(
+      () => f.takeAll(out),
+      (err: Error & { errorName?: string }) => err.errorName === 'CORRUPT_MESSAGE',
+    );
+    assert.equal(out.length, 1);
+  });
+
+  it('gives records without headers one shared, frozen empty array', () => {
+    const data = Buffer.concat([
+      batch(0, ['a', 'b']),
+      buildRecordBatch({
+        baseOffset: 2,
+        records: [
+          {
+            value: Buffer.from('c'),
+            timestamp: 0,
+            headers: [{ key: 'h', value: Buffer.from('v') }],
+          },
+        ],
+      }).buf,
+    ]);
+    const [a, b, c] = drain(new FetchedRecords(data, 0));
+    assert.equal(a!.headers, b!.headers);
+    assert.ok(Object.isFrozen(a!.headers));
+    assert.throws(() => a!.headers.push({ key: 'x', value: null }), TypeError);
+    assert.deepEqual(
+      c!.headers.map((h) => [h.key, h.value?.toString()]),
+      [['h', 'v']],
+    );
+    assert.ok(!Object.isFrozen(c!.headers));
+  });
 });

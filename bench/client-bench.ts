@@ -1,14 +1,20 @@
 // Produce and consume throughput of the Samsa client against KafkaJS 2.2.4 and
 // @platformatic/kafka, same broker, same run.
 //
-//   node --import tsx bench/client-bench.ts                    # starts Apache Kafka (tools/capture/kafka-broker.sh)
+//   node --import tsx bench/client-bench.ts                    # starts Apache Kafka (stock JVM flags)
 //   node --import tsx bench/client-bench.ts --broker samsa     # starts a Samsa broker process instead
+//   node --import tsx bench/client-bench.ts --broker null      # the null broker (bench/lib/null-broker.ts):
+//                                                              # the clients' own cost, a broker that costs ~nothing
 //   node --import tsx bench/client-bench.ts --bootstrap 127.0.0.1:9092   # an already running broker
 //   options: --repeat N (default 5; the median is reported), --quick (a tenth of the records),
-//   --consume-only (skip the produce cases), --baseline PATH (another build's
-//   dist/client/index.js, run as one more client, samsa-before)
+//   --consume-only (skip the produce cases), --sizes 100,1024 (record sizes to run),
+//   --client PATH (the Samsa client under test from a build's dist/client/index.js instead of
+//   src through tsx), --baseline PATH (another build's dist/client/index.js, run as one more
+//   client, samsa-before)
 // Needs Node >= 22 (@platformatic/kafka 2.x does); on a Node 20 machine, e.g.
 //   ~/.cache/samsa/node24/node_modules/.bin/node --import tsx bench/client-bench.ts
+// Brokers are started as bench/lib/brokers.ts starts them for `npm run bench` (Kafka with its
+// stock JVM flags, not tools/capture/kafka-broker.sh's C1-only JIT, which would slow Kafka).
 //
 // Produce, acks=all, no compression, one partition, a fresh topic per run, each client with its
 // defaults otherwise (Samsa: idempotent, lingerMs 5, here batchSize 64 KiB; KafkaJS and
@@ -24,9 +30,8 @@
 // checkCrcs off, which is what KafkaJS and platformatic do (neither verifies batch CRCs).
 // Figures are messages/s and MB/s (10^6 bytes) of values; ratios also per repetition (the
 // clients of one repetition ran back to back), then their median.
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -35,6 +40,9 @@ import {
 } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { Samsa } from '../src/client/index.js';
+import { type BrokerUnderTest, KafkaBroker, NullBroker, SamsaBroker } from './lib/brokers.js';
+import { kafkaLibs } from './lib/env.js';
+import { freePort } from './lib/proc.js';
 
 type Mode = 'batched' | 'single';
 type Fetch = 'same' | 'defaults';
@@ -261,61 +269,42 @@ async function createTopic(samsa: Samsa, topic: string): Promise<void> {
   await admin.close();
 }
 
-/** Starts the broker asked for; returns its bootstrap address and how to stop it. */
-async function startBroker(kind: string): Promise<{ bootstrap: string; stop: () => void }> {
+/**
+ * Starts the broker asked for, as `npm run bench` starts it (bench/lib/brokers.ts); `retain`
+ * names the topics the null broker keeps so that they can be consumed.
+ */
+async function startBroker(
+  kind: string,
+  retain: readonly string[],
+): Promise<{ bootstrap: string; stop: () => Promise<void> }> {
+  const repo = join(import.meta.dirname, '..');
   const runDir = mkdtempSync(join(tmpdir(), `samsa-bench-${kind}-`));
+  const port = await freePort();
+  let broker: BrokerUnderTest;
   if (kind === 'kafka') {
-    const script = join(import.meta.dirname, '../tools/capture/kafka-broker.sh');
-    // Consumer groups of KafkaJS and platformatic would otherwise wait 3 s at every join.
-    const env = {
-      ...process.env,
-      KAFKA_RUN_DIR: runDir,
-      KAFKA_EXTRA_PROPS: 'group.initial.rebalance.delay.ms=0',
-    };
-    const port = execFileSync(script, ['start'], { env, encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .pop();
-    return {
-      bootstrap: `127.0.0.1:${port}`,
-      stop: () => {
-        execFileSync(script, ['stop'], { env, stdio: 'ignore' });
-        rmSync(runDir, { recursive: true, force: true });
-      },
-    };
-  }
-  if (kind !== 'samsa') throw new Error(`--broker must be kafka or samsa, not ${kind}`);
-  // A separate process, as in production: the broker's work does not share this event loop.
-  const main = join(import.meta.dirname, '../src/cli/main.ts');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      main,
-      'broker',
-      '--override',
-      `log.dirs=${runDir}`,
-      '--override',
-      'listeners=PLAINTEXT://127.0.0.1:0',
-      '--override',
-      'group.initial.rebalance.delay.ms=0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SAMSA_LOG_LEVEL: 'info' } },
-  );
-  const port = await new Promise<string>((resolve, reject) => {
-    let log = '';
-    child.stderr!.on('data', (c: Buffer) => {
-      log += c;
-      const m = /ready on [^\s,]+:(\d+)/.exec(log);
-      if (m) resolve(m[1]!);
+    broker = new KafkaBroker(
+      port,
+      await freePort(),
+      join(runDir, 'data'),
+      kafkaLibs(repo, '3.9.1'),
+    );
+  } else if (kind === 'samsa') {
+    // A separate process, as in production: the broker's work does not share this event loop.
+    broker = new SamsaBroker(port, join(runDir, 'data'), {
+      script: join(repo, 'src/cli/main.ts'),
+      tsx: true,
+      cwd: repo,
     });
-    child.on('exit', () => reject(new Error(`samsa broker exited:\n${log}`)));
-  });
+  } else if (kind === 'null') {
+    broker = new NullBroker(port, repo, retain);
+  } else {
+    throw new Error(`--broker must be kafka, samsa or null, not ${kind}`);
+  }
+  await broker.start({ fresh: true });
   return {
     bootstrap: `127.0.0.1:${port}`,
-    stop: () => {
-      child.kill('SIGKILL');
+    stop: async () => {
+      await broker.stop();
       rmSync(runDir, { recursive: true, force: true });
     },
   };
@@ -354,41 +343,53 @@ async function main() {
   const consumeOnly = process.argv.includes('--consume-only');
   // Another build of the Samsa client (its dist/client/index.js) as one more driver, for a
   // before/after comparison in the same run.
-  const baselinePath = arg('--baseline');
-  const baseline: typeof Samsa | undefined = baselinePath
-    ? (await import(pathToFileURL(baselinePath).href)).Samsa
-    : undefined;
+  const loadClient = async (path: string | undefined): Promise<typeof Samsa | undefined> =>
+    path ? (await import(pathToFileURL(path).href)).Samsa : undefined;
+  // The client under test from a build (as samsa-before is), so that neither runs through tsx.
+  const client = (await loadClient(arg('--client'))) ?? Samsa;
+  const baseline = await loadClient(arg('--baseline'));
+  const sizes = (arg('--sizes') ?? '100,1024').split(',').map(Number);
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const runId = Date.now();
+  const n = (x: number) => Math.max(1000, Math.round(x * scale));
+  const produceCases: { mode: Mode; size: number; count: number }[] = [
+    { mode: 'batched' as const, size: 100, count: n(1_000_000) },
+    { mode: 'batched' as const, size: 1024, count: n(200_000) },
+    { mode: 'single' as const, size: 100, count: n(30_000) },
+    { mode: 'single' as const, size: 1024, count: n(20_000) },
+  ].filter((c) => sizes.includes(c.size));
+  const consumeCases = [
+    { size: 100, count: n(2_000_000), topic: `bench-consume-100-${runId}` },
+    { size: 1024, count: n(500_000), topic: `bench-consume-1024-${runId}` },
+  ].filter((c) => sizes.includes(c.size));
+  const driverNames = ['samsa', 'samsa-nocrc', 'samsa-before', 'kafkajs', 'platformatic'];
+  const warmTopic = (name: string) => `bench-warm-${name}-${runId}`;
   let bootstrap = arg('--bootstrap') ?? process.env.SAMSA_BENCH_BOOTSTRAP;
-  let stop: (() => void) | undefined;
+  let stop: (() => Promise<void>) | undefined;
   const brokerKind = bootstrap ? 'given' : (arg('--broker') ?? 'kafka');
   if (!bootstrap) {
-    const b = await startBroker(brokerKind);
+    // Topic names are fixed before the broker starts: the null broker serves only those it keeps.
+    const b = await startBroker(brokerKind, [
+      ...consumeCases.map((c) => c.topic),
+      ...driverNames.map(warmTopic),
+    ]);
     bootstrap = b.bootstrap;
     stop = b.stop;
-    process.on('exit', () => stop?.());
   }
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
   console.error(
-    `broker: ${brokerKind} at ${bootstrap}; node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model}); repeat ${repeat}`,
+    `broker: ${brokerKind} at ${bootstrap}; node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model}); repeat ${repeat}; load average ${load()}; ${new Date().toISOString()}`,
   );
   const admin = new Samsa({ brokers: [bootstrap], logger: 'error' });
   const drivers = [
-    samsaDriver(bootstrap),
-    samsaDriver(bootstrap, false),
+    samsaDriver(bootstrap, true, client),
+    samsaDriver(bootstrap, false, client),
     ...(baseline ? [samsaDriver(bootstrap, true, baseline, 'samsa-before')] : []),
     kafkajsDriver(bootstrap),
     platformaticDriver(bootstrap),
-  ];
-  const n = (x: number) => Math.max(1000, Math.round(x * scale));
-  const produceCases: { mode: Mode; size: number; count: number }[] = [
-    { mode: 'batched', size: 100, count: n(1_000_000) },
-    { mode: 'batched', size: 1024, count: n(200_000) },
-    { mode: 'single', size: 100, count: n(30_000) },
-    { mode: 'single', size: 1024, count: n(20_000) },
-  ];
-  const consumeCases = [
-    { size: 100, count: n(2_000_000) },
-    { size: 1024, count: n(500_000) },
   ];
   /** One row per case and client: msg/s of each repetition. */
   const results: {
@@ -411,14 +412,12 @@ async function main() {
   try {
     // Fill the consume topics once (every client then reads the same bytes).
     for (const c of consumeCases) {
-      const topic = `bench-consume-${c.size}-${Date.now()}`;
-      await createTopic(admin, topic);
-      await drivers[0]!.produce(topic, Buffer.alloc(c.size, 0x62), c.count, 'batched');
-      Object.assign(c, { topic });
+      await createTopic(admin, c.topic);
+      await drivers[0]!.produce(c.topic, Buffer.alloc(c.size, 0x62), c.count, 'batched');
     }
     // Warm every client (connections, JIT) on a throwaway topic.
     for (const d of drivers) {
-      const topic = `bench-warm-${d.name}-${Date.now()}`;
+      const topic = warmTopic(d.name);
       await createTopic(admin, topic);
       await (d.consumeOnly ? drivers[0]! : d).produce(topic, Buffer.alloc(100), 5_000, 'batched');
       await d.consume(topic, 5_000, 'same');
@@ -442,7 +441,7 @@ async function main() {
           console.error(`produce ${c.mode} ${c.size} B ${d.name}: ${Math.round(rate)} msg/s`);
         }
       }
-      for (const c of consumeCases as { size: number; count: number; topic: string }[]) {
+      for (const c of consumeCases) {
         for (const fetch of ['same', 'defaults'] as const) {
           const mode = fetch === 'same' ? 'fetch 1 MiB' : 'own defaults';
           for (const d of order) {
@@ -459,9 +458,9 @@ async function main() {
     }
   } finally {
     for (const d of drivers) await d.close().catch(() => undefined);
-    stop?.();
-    stop = undefined;
+    await stop?.();
   }
+  console.error(`done ${new Date().toISOString()}; load average ${load()}`);
   // Ratios per repetition (the clients of one repetition ran back to back, so a noisy
   // neighbour hits them alike), then their median; beside the ratio of the medians.
   console.log(

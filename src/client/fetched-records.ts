@@ -137,13 +137,16 @@ export class FetchedRecords {
 
   /**
    * Appends every record not yet consumed to `out` (eachBatch), decoding straight into it
-   * rather than through a per-batch array. A corrupt batch throws when `out` got nothing from
+   * rather than through a per-batch array, or those up to the first batch boundary where
+   * `stop()` says so. A corrupt batch throws when `out` got nothing from
    * this call; otherwise the records before it are kept, and the next call throws.
    */
-  takeAll(out: FetchedRecord[]): void {
+  takeAll(out: FetchedRecord[], stop?: () => boolean): void {
     const before = out.length;
     while (this.currentIndex < this.current.length) out.push(this.current[this.currentIndex++]!);
     while (this.entryIndex < this.entries.length) {
+      // `stop` may end the call early, at a batch boundary and once something was taken.
+      if (out.length > before && stop?.()) return;
       const at = out.length;
       try {
         this.decodeInto(this.entries[this.entryIndex]!, out);

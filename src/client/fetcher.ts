@@ -115,6 +115,11 @@ export class Fetcher {
     private readonly notify: () => void,
   ) {}
 
+  /** True while a Fetch is out (its answer arrives only through the event loop). */
+  get fetchInFlight(): boolean {
+    return this.fetchingNodes.size > 0;
+  }
+
   /** Replaces the assignment; kept partitions keep their position. */
   assign(list: readonly { topic: string; partition: number }[]): void {
     const keep = new Set(list.map((tp) => tpKey(tp.topic, tp.partition)));

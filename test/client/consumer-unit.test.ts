@@ -346,3 +346,103 @@ describe('consumer eachBatch', () => {
     await broker.stop();
   });
 });
+
+describe('consumer turns of the event loop', () => {
+  const RECORDS = 3000;
+  const PER_BATCH = 10;
+  /** Offsets 0..RECORDS-1 in batches of PER_BATCH in one answer; the prefetch after it stays out. */
+  async function heldPrefetchBroker() {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const batches: Buffer[] = [];
+    for (let base = 0; base < RECORDS; base += PER_BATCH) {
+      batches.push(
+        buildRecordBatch({
+          baseOffset: base,
+          records: Array.from({ length: PER_BATCH }, (_, i) => ({
+            value: Buffer.from(`v${base + i}`),
+            timestamp: 0,
+          })),
+        }).buf,
+      );
+    }
+    const records = Buffer.concat(batches);
+    const broker: FakeBroker = await FakeBroker.start({
+      [ApiKey.Metadata]: () => metadataFor(broker, { t: 1 }),
+      [ApiKey.Fetch]: async (req) => {
+        const answer = fetchAnswer(req, 0, 0, []);
+        const p = answer.responses[0]!.partitions[0]!;
+        if (fetchOffsetOf(req) === 0) {
+          Object.assign(p, { records, highWatermark: BigInt(RECORDS) });
+        } else {
+          await held;
+        }
+        return answer;
+      },
+    });
+    return { broker, release };
+  }
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+
+  // Without turns the answer to a Fetch already out would wait in the kernel (and, from Kafka,
+  // mostly not be sent) until every buffered record was handed out.
+  it('lets the event loop turn while handing out buffered records one at a time', async () => {
+    const { broker, release } = await heldPrefetchBroker();
+    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
+    const consumer = samsa.consumer({ autoOffsetReset: 'earliest' });
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
+    const messages = consumer[Symbol.asyncIterator]();
+    assert.equal((await messages.next()).value!.offset, 0);
+    let turnedAt = -1;
+    setImmediate(() => {
+      turnedAt = consumer.position({ topic: 't', partition: 0 })!;
+    });
+    for (let i = 1; i < RECORDS; i++) {
+      assert.equal((await messages.next()).value!.offset, i);
+      busy(0.005);
+    }
+    assert.ok(turnedAt > 0 && turnedAt < RECORDS, `the loop turned at ${turnedAt}`);
+    release();
+    await consumer.close();
+    await broker.stop();
+  });
+
+  it('ends an eachBatch batch at a record batch boundary to let the event loop turn', async () => {
+    const { broker, release } = await heldPrefetchBroker();
+    const samsa = new Samsa({ brokers: [broker.bootstrap], logger: 'nothing' });
+    const consumer = samsa.consumer({ autoOffsetReset: 'earliest' });
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
+    const sizes: number[] = [];
+    let turned = false;
+    let handedOut = 0;
+    let handedOutAtTurn = -1;
+    await consumer.run({
+      eachBatch: ({ batch }) => {
+        if (sizes.length === 0) {
+          setImmediate(() => {
+            turned = true;
+            handedOutAtTurn = handedOut;
+          });
+        }
+        sizes.push(batch.messages.length);
+        handedOut += batch.messages.length;
+        assert.equal(batch.messages[0]!.offset % PER_BATCH, 0);
+        busy(1);
+        if (handedOut >= RECORDS) consumer.stop();
+      },
+    });
+    assert.ok(turned && handedOutAtTurn < RECORDS, `turned after ${handedOutAtTurn} records`);
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      RECORDS,
+    );
+    release();
+    await consumer.close();
+    await broker.stop();
+  });
+});

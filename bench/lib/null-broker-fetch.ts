@@ -26,6 +26,7 @@ import {
 import { SyncGroupApi, type SyncGroupRequest } from '../../src/protocol/messages/sync-group.js';
 
 const ARENA_BYTES = 16 << 20;
+const NO_RECORDS = Buffer.alloc(0);
 const BATCH_LENGTH_AT = 8;
 const LAST_OFFSET_DELTA_AT = 23;
 const EARLIEST = -2n;
@@ -128,13 +129,15 @@ export function addFetchHandlers(side: FetchSide, add: Add): void {
               logStartOffset: 0n,
               abortedTransactions: null,
               preferredReadReplica: -1,
-              records: log.read(offset, p.partitionMaxBytes),
+              // No batches is an empty record set, not null: librdkafka (v2.0) takes a null
+              // one as a malformed answer and backs off instead of seeing the end of the log.
+              records: log.read(offset, p.partitionMaxBytes) ?? NO_RECORDS,
             };
           }),
         };
       });
     let responses = answer();
-    const empty = responses.every((t) => t.partitions.every((p) => !p.records));
+    const empty = responses.every((t) => t.partitions.every((p) => !p.records?.length));
     if (empty && req.maxWaitMs > 0) {
       // Nothing is ever appended while consumers read, so waiting only paces a consumer at
       // the end of the log, as a real broker's long poll would.

@@ -33,7 +33,9 @@ import {
   type Workload,
 } from '../../bench/lib/types.js';
 import { Samsa } from '../../src/client/index.js';
+import { FetchApi } from '../../src/protocol/messages/fetch.js';
 import { buildRecordBatch } from '../../src/protocol/records/builder.js';
+import { WireClient } from '../helpers/wire-client.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'samsa-bench-smoke-'));
@@ -271,6 +273,43 @@ describe('null broker', () => {
       }
       assert.deepEqual(seen.slice(0, 3), ['0:a0', '1:b0', '2:a1']);
       assert.equal(seen[9], '9:b4');
+      // At the end of the log the answer is an empty record set, as Kafka's: librdkafka takes
+      // a null one for a malformed answer and never sees the end (kcat -e would not stop).
+      const wire = await WireClient.connect(s.port);
+      try {
+        const res = await wire.request(FetchApi, 11, {
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 0,
+          maxBytes: 1 << 20,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [
+            {
+              topic: 'r',
+              partitions: [
+                {
+                  partition: 0,
+                  currentLeaderEpoch: -1,
+                  fetchOffset: 10n,
+                  logStartOffset: -1n,
+                  partitionMaxBytes: 1 << 20,
+                },
+              ],
+            },
+          ],
+          forgottenTopicsData: [],
+          rackId: '',
+        });
+        const p = res.responses[0]!.partitions[0]!;
+        assert.equal(p.errorCode, 0);
+        assert.equal(p.highWatermark, 10n);
+        assert.ok(p.records !== null, 'records is null at the end of the log');
+        assert.equal(p.records.length, 0);
+      } finally {
+        wire.close();
+      }
     } finally {
       await s.close();
     }

@@ -15,6 +15,7 @@ import {
   ATTRIBUTES_OFFSET,
   type RecordBatchHeader,
   TimestampType,
+  writeInt64,
 } from '../protocol/records/batch-header.js';
 import { compressionName, isKnownCompression } from '../protocol/records/compression/index.js';
 import { validateBatchHeader } from '../protocol/records/validate.js';
@@ -112,7 +113,7 @@ export function assignOffsets(
     if (leaderEpoch !== undefined) b.partitionLeaderEpoch = leaderEpoch;
     if (logAppendTime >= 0) {
       b.buf.writeInt16BE(b.attributes | TIMESTAMP_TYPE_BIT, ATTRIBUTES_OFFSET);
-      b.buf.writeBigInt64BE(BigInt(logAppendTime), MAX_TIMESTAMP_OFFSET);
+      writeInt64(b.buf, logAppendTime, MAX_TIMESTAMP_OFFSET);
       b.updateCrc();
     }
   }

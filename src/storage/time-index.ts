@@ -6,6 +6,7 @@
 // segment's max timestamp grew, plus a final one when the segment stops being active — so the
 // last entry holds the segment's largest timestamp, which retention.ms needs.
 
+import { writeInt64 } from '../protocol/records/batch-header.js';
 import type { FileSystem } from './fs.js';
 import { EntryColumns, IndexFile } from './index-file.js';
 
@@ -88,7 +89,7 @@ export class TimeIndex {
       );
     }
     const buf = Buffer.allocUnsafe(TIME_INDEX_ENTRY_SIZE);
-    buf.writeBigInt64BE(BigInt(timestamp), 0);
+    writeInt64(buf, timestamp, 0);
     buf.writeInt32BE(offset - this.baseOffset, 8);
     this.file.write(buf, this.entries.count * TIME_INDEX_ENTRY_SIZE);
     this.entries.push(timestamp, offset);

@@ -85,7 +85,8 @@ function hasTransactionalRecords(request: ProduceRequest): boolean {
       const r = p.records;
       if (!r || r.length <= PRODUCER_ID_OFFSET + 8 || r.readInt8(MAGIC_OFFSET) !== 2) continue;
       const transactional = (r.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_BIT) !== 0;
-      if (transactional && r.readBigInt64BE(PRODUCER_ID_OFFSET) >= 0n) return true;
+      // An int64's sign is its high half's: no BigInt needed to see a producer id is set.
+      if (transactional && r.readInt32BE(PRODUCER_ID_OFFSET) >= 0) return true;
     }
   }
   return false;

@@ -17,7 +17,9 @@
 //       61        records
 //
 // Offsets, timestamps and producer ids are JS numbers here: the broker assigns offsets and
-// producer ids from 0, and epoch-millisecond timestamps are far below 2^53.
+// producer ids from 0, and epoch-millisecond timestamps are far below 2^53. They are read and
+// written as two 32-bit halves rather than through BigInt: the header is read several times per
+// batch on the produce path (and per fetched batch in the client), and a BigInt read allocates.
 import { crc32c } from '@node-rs/crc32';
 import { MalformedInputError } from '../errors.js';
 
@@ -49,6 +51,32 @@ export const NO_PRODUCER_EPOCH = -1;
 export const NO_SEQUENCE = -1;
 export const NO_PARTITION_LEADER_EPOCH = -1;
 
+const TWO_POW_32 = 2 ** 32;
+
+/**
+ * The int64 at `at` as a number, without allocating a BigInt: the same value as
+ * `Number(buf.readBigInt64BE(at))`, exact up to 2^53 in magnitude and rounded the same way above
+ * (the two halves are combined with a single rounding).
+ */
+export function readInt64(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * TWO_POW_32 + buf.readUInt32BE(at + 4);
+}
+
+/**
+ * Writes `v` as an int64 at `at`, as `buf.writeBigInt64BE(BigInt(v), at)` does: safe integers
+ * through two 32-bit halves (no BigInt), anything else through BigInt, which throws for
+ * non-integers, values out of range and positions past the end just as before (writing nothing).
+ */
+export function writeInt64(buf: Buffer, v: number, at: number): void {
+  if (Number.isSafeInteger(v) && at >= 0 && at + 8 <= buf.length) {
+    const high = Math.floor(v / TWO_POW_32);
+    buf.writeInt32BE(high, at);
+    buf.writeUInt32BE(v - high * TWO_POW_32, at + 4);
+  } else {
+    buf.writeBigInt64BE(BigInt(v), at);
+  }
+}
+
 export class RecordBatchHeader {
   /** The whole batch, header and records: `buf.length === LOG_OVERHEAD + batchLength`. */
   readonly buf: Buffer;
@@ -58,10 +86,10 @@ export class RecordBatchHeader {
   }
 
   get baseOffset(): number {
-    return Number(this.buf.readBigInt64BE(BASE_OFFSET_OFFSET));
+    return readInt64(this.buf, BASE_OFFSET_OFFSET);
   }
   set baseOffset(v: number) {
-    this.buf.writeBigInt64BE(BigInt(v), BASE_OFFSET_OFFSET);
+    writeInt64(this.buf, v, BASE_OFFSET_OFFSET);
   }
   get batchLength(): number {
     return this.buf.readInt32BE(BATCH_LENGTH_OFFSET);
@@ -103,13 +131,13 @@ export class RecordBatchHeader {
     return this.buf.readInt32BE(23);
   }
   get baseTimestamp(): number {
-    return Number(this.buf.readBigInt64BE(27));
+    return readInt64(this.buf, 27);
   }
   get maxTimestamp(): number {
-    return Number(this.buf.readBigInt64BE(35));
+    return readInt64(this.buf, 35);
   }
   get producerId(): number {
-    return Number(this.buf.readBigInt64BE(43));
+    return readInt64(this.buf, 43);
   }
   get producerEpoch(): number {
     return this.buf.readInt16BE(51);

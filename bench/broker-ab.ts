@@ -5,6 +5,7 @@
 //   node --import tsx bench/broker-ab.ts --a /tmp/before --b . [--size 1024] [--records 250000]
 //        [--runs 3] [--passes 3] [--acks 1] [--load kcat|kafka-perf] [--producers 1]
 //        [--partitions 1] [--warmup 0] [--node PATH] [--profile DIR] [--perf DIR]
+//        [--kcat-prop batch.size=16384 ...]
 //
 // --a and --b are directories holding a compiled build (dist/cli/main.js). Both brokers run
 // with the settings of `npm run bench` (bench/lib/brokers.ts) and stay up for the whole run.
@@ -15,6 +16,9 @@
 // batches, linger.ms=5, as bench/run.ts), --producers K runs K of them at once on the same
 // topic (records split between them). --warmup N produces N records to each broker before the
 // first measured run, so both are past their JIT warm-up. --passes 0 skips consuming.
+// --kcat-prop k=v (repeatable) sets a librdkafka property of the producing kcat, e.g.
+// batch.size=16384 for more, smaller requests per GB (per-request costs weigh more) or
+// enable.idempotence=true to take the producer-state path, as ProducerPerformance does.
 // --profile DIR runs both with --cpu-prof into DIR and prints the heaviest functions of the
 // produce and consume windows; --perf DIR records `perf record -e cpu-clock -g` of each broker
 // during its first produce run (DIR/A-produce.perf.data, DIR/B-produce.perf.data).
@@ -55,6 +59,7 @@ const { values: opts } = parseArgs({
     'kafka-libs': { type: 'string', default: join(CACHE, 'kafka-3.9.1/libs') },
     profile: { type: 'string' },
     perf: { type: 'string' },
+    'kcat-prop': { type: 'string', multiple: true, default: [] },
   },
 });
 if (!opts.a) throw new Error('--a <dir of the baseline build> is required');
@@ -167,7 +172,8 @@ async function produce(
   const bootstrap = `127.0.0.1:${side.port}`;
   if (opts.load === 'kcat') {
     const acks = ['-X', `acks=${opts.acks}`, '-X', 'linger.ms=5'];
-    return timed(['-P', '-b', bootstrap, ...acks, '-t', topic, '-l', file]);
+    const props = opts['kcat-prop']!.flatMap((p) => ['-X', p]);
+    return timed(['-P', '-b', bootstrap, ...acks, ...props, '-t', topic, '-l', file]);
   }
   const gen = kafkaPerf({ java: 'java', libs: opts['kafka-libs']! });
   const ctx = { bootstrap, tmpDir: tmp, record: () => {} };
@@ -256,8 +262,9 @@ try {
     for (const s of order) await once(s, `ab-${SIZE}-${i}`, file, one, tmp);
   }
   const [a, b] = sides as [Side, Side];
+  const kcatProps = opts.load === 'kcat' ? opts['kcat-prop']!.map((p) => ` ${p}`).join('') : '';
   console.log(
-    `${opts.load}${PRODUCERS > 1 ? ` x${PRODUCERS}` : ''}, ${RECORDS} records of ${SIZE} B, acks=${opts.acks}, ${opts.partitions} partition(s), ${RUNS} runs each, A=${opts.a} B=${opts.b}, node ${opts.node}`,
+    `${opts.load}${PRODUCERS > 1 ? ` x${PRODUCERS}` : ''}${kcatProps}, ${RECORDS} records of ${SIZE} B, acks=${opts.acks}, ${opts.partitions} partition(s), ${RUNS} runs each, A=${opts.a} B=${opts.b}, node ${opts.node}`,
   );
   console.log(
     `machine: ${cpus().length} CPUs (${cpus()[0]?.model}), load average ${loadAtStart} at start, ${load()} at end; TMPDIR ${tmpdir()}`,

@@ -84,6 +84,46 @@ describe('ProducerStateManager rules', () => {
     assert.equal(s.lastEntry(PID)?.batches[0]?.firstSeq, 17);
   });
 
+  it('keeps every producer of a multi-batch append pending until commit, and the order within one', () => {
+    const s = new ProducerStateManager();
+    const other = (seq: number, baseOffset: number) =>
+      new RecordBatchHeader(
+        buildBatch({ producerId: PID + 1, producerEpoch: 0, baseSequence: seq, baseOffset }),
+      );
+    const append = s.begin('coordinator');
+    assert.equal(append.checkAndRecord(batch(0, 1, 0, 0)).kind, 'ok');
+    assert.equal(append.checkAndRecord(other(5, 1)).kind, 'ok');
+    assert.equal(append.checkAndRecord(batch(1, 1, 0, 2)).kind, 'ok');
+    assert.equal(append.checkAndRecord(batch(2, 1, 1, 3)).kind, 'ok', 'a newer epoch');
+    assert.equal(
+      (append.checkAndRecord(batch(3, 1, 0, 4)) as { errorCode: number }).errorCode,
+      47,
+      'the epoch raised earlier in the same append counts',
+    );
+    assert.equal(s.producerCount, 0);
+    append.commit();
+    assert.deepEqual(
+      s.lastEntry(PID)?.batches.map((b) => [b.firstSeq, b.firstOffset]),
+      [[2, 3]],
+    );
+    assert.equal(s.lastEntry(PID)?.producerEpoch, 1);
+    assert.deepEqual(
+      s.lastEntry(PID + 1)?.batches.map((b) => [b.firstSeq, b.firstOffset]),
+      [[5, 1]],
+    );
+    assert.equal(s.mapEndOffset, 5);
+  });
+
+  it('leaves the committed state alone when an append is not committed', () => {
+    const s = new ProducerStateManager();
+    check(s, batch(0, 1, 0, 0));
+    const before = structuredClone(s.lastEntry(PID));
+    const append = s.begin('client');
+    assert.equal(append.checkAndRecord(batch(1, 1, 0, 1)).kind, 'ok');
+    assert.deepEqual(s.lastEntry(PID), before, 'a failed write leaves nothing behind');
+    assert.equal(s.mapEndOffset, 1);
+  });
+
   it('round-trips through a snapshot and refuses a damaged one', () => {
     const s = new ProducerStateManager();
     check(s, batch(0, 3));

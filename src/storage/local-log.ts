@@ -89,8 +89,11 @@ export class LocalLog {
     return segmentSettingsFor(this.config());
   }
 
-  /** Writes batches whose offsets are assigned to the active segment; moves the log end offset. */
-  append(records: Buffer, batches: readonly RecordBatchHeader[]): void {
+  /**
+   * Writes batches whose offsets are assigned to the active segment; moves the log end offset
+   * past `lastOffset`, the last batch's last offset.
+   */
+  append(records: Buffer, batches: readonly RecordBatchHeader[], lastOffset: number): void {
     const segment = this.active;
     try {
       segment.append(records, batches);
@@ -99,7 +102,7 @@ export class LocalLog {
         this.goOffline('a failed append could not be undone', err);
       throw storageError(`append to ${this.dir} failed`, err);
     }
-    this.endOffset = batches[batches.length - 1]!.lastOffset + 1;
+    this.endOffset = lastOffset + 1;
   }
 
   /** Whether the next append (of `messagesSize` bytes, ...) must go to a new segment. */

@@ -83,6 +83,17 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
+/** One shape for every result, built once per append. */
+function appendResult(
+  baseOffset: number,
+  lastOffset: number,
+  logAppendTime: number,
+  logStartOffset: number,
+  duplicate: boolean,
+): AppendResult {
+  return { baseOffset, lastOffset, logAppendTime, logStartOffset, duplicate };
+}
+
 /** Whether `batch` is a view of exactly the bytes of `records` (the same memory, whole). */
 function viewsExactly(batch: RecordBatchHeader, records: Buffer): boolean {
   const b = batch.buf;
@@ -208,9 +219,8 @@ export class PartitionLog {
     const checked = options.checkedBatch;
     const reuse = origin === 'client' && checked !== undefined && viewsExactly(checked, records);
     const batches = reuse ? [checked] : splitBatches(records);
-    const result = { logStartOffset: this.startOffset, duplicate: false };
-    if (batches.length === 0)
-      return { ...result, baseOffset: -1, lastOffset: -1, logAppendTime: -1 };
+    const logStartOffset = this.startOffset;
+    if (batches.length === 0) return appendResult(-1, -1, -1, logStartOffset, false);
     validateBatches(batches, origin, this.cfg, now, reuse);
     if (records.length > this.cfg.segmentBytes) {
       throw new KafkaError(
@@ -224,25 +234,22 @@ export class PartitionLog {
     else assignOffsets(batches, this.logEndOffset, options.leaderEpoch, logAppendTime);
 
     const producerAppend = this.producers.begin(origin);
+    let maxTimestamp = -1;
     for (const b of batches) {
       const r = producerAppend.checkAndRecord(b);
       if (r.kind === 'error') throw new KafkaError(r.errorCode, r.message);
       if (r.kind === 'duplicate') {
-        const logAppendTime = appendTimeType ? r.timestamp : -1;
-        return {
-          ...result,
-          baseOffset: r.firstOffset,
-          lastOffset: r.lastOffset,
-          logAppendTime,
-          duplicate: true,
-        };
+        const firstAppendTime = appendTimeType ? r.timestamp : -1;
+        return appendResult(r.firstOffset, r.lastOffset, firstAppendTime, logStartOffset, true);
       }
+      const ts = b.maxTimestamp;
+      if (ts > maxTimestamp) maxTimestamp = ts;
     }
 
-    const last = batches[batches.length - 1]!;
-    const maxTimestamp = batches.reduce((m, b) => Math.max(m, b.maxTimestamp), -1);
-    if (this.local.shouldRoll(records.length, maxTimestamp, last.lastOffset, now)) this.roll();
-    this.local.append(records, batches);
+    const baseOffset = batches[0]!.baseOffset;
+    const lastOffset = batches[batches.length - 1]!.lastOffset;
+    if (this.local.shouldRoll(records.length, maxTimestamp, lastOffset, now)) this.roll();
+    this.local.append(records, batches, lastOffset);
     producerAppend.commit();
     for (const b of batches) {
       const epoch = b.partitionLeaderEpoch;
@@ -251,12 +258,7 @@ export class PartitionLog {
       }
     }
     if (this.logEndOffset - this.local.recoveryPoint >= this.cfg.flushMessages) this.local.flush();
-    return {
-      ...result,
-      baseOffset: batches[0]!.baseOffset,
-      lastOffset: last.lastOffset,
-      logAppendTime,
-    };
+    return appendResult(baseOffset, lastOffset, logAppendTime, logStartOffset, false);
   }
 
   /** Starts a new active segment (fsyncing the old one) and snapshots producer state there. */

@@ -168,46 +168,48 @@ export class LogSegment {
   append(records: Buffer, batches: readonly RecordBatchHeader[]): void {
     this.ensureLoaded();
     const start = this.size;
-    const saved = {
-      offsetEntries: this.offsetIndex.entryCount,
-      timeEntries: this.timeIndex.entryCount,
-      maxTs: this.maxTimestampSoFar,
-      maxTsOffset: this.offsetOfMaxTimestampSoFar,
-      bytesSince: this.bytesSinceLastIndexEntry,
-      endOffset: this.endOffset,
-      rolling: this.rollingBasedTimestamp,
-    };
+    // What a failed append puts back; locals rather than an object, as this runs per request.
+    const offsetEntries = this.offsetIndex.entryCount;
+    const timeEntries = this.timeIndex.entryCount;
+    const maxTs = this.maxTimestampSoFar;
+    const maxTsOffset = this.offsetOfMaxTimestampSoFar;
+    const bytesSince = this.bytesSinceLastIndexEntry;
+    const endOffset = this.endOffset;
+    const rolling = this.rollingBasedTimestamp;
     try {
       this.dirty = true;
       this.fs.write(this.handle(), records, start);
       let position = start;
       for (const batch of batches) {
-        if (this.size === 0 && position === 0) this.rollingBasedTimestamp = batch.maxTimestamp;
-        if (batch.maxTimestamp > this.maxTimestampSoFar) {
-          this.maxTimestampSoFar = batch.maxTimestamp;
-          this.offsetOfMaxTimestampSoFar = batch.baseOffset;
+        const batchMaxTimestamp = batch.maxTimestamp;
+        const batchBaseOffset = batch.baseOffset;
+        const size = batch.buf.length;
+        if (this.size === 0 && position === 0) this.rollingBasedTimestamp = batchMaxTimestamp;
+        if (batchMaxTimestamp > this.maxTimestampSoFar) {
+          this.maxTimestampSoFar = batchMaxTimestamp;
+          this.offsetOfMaxTimestampSoFar = batchBaseOffset;
         }
         if (this.bytesSinceLastIndexEntry > this.settings.indexIntervalBytes) {
-          this.offsetIndex.append(batch.baseOffset, position);
+          this.offsetIndex.append(batchBaseOffset, position);
           this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
           this.bytesSinceLastIndexEntry = 0;
         }
-        this.bytesSinceLastIndexEntry += batch.buf.length;
-        position += batch.buf.length;
-        this.endOffset = batch.lastOffset + 1;
+        this.bytesSinceLastIndexEntry += size;
+        position += size;
+        this.endOffset = batchBaseOffset + batch.lastOffsetDelta + 1;
       }
       this.size = position;
     } catch (err) {
-      this.maxTimestampSoFar = saved.maxTs;
-      this.offsetOfMaxTimestampSoFar = saved.maxTsOffset;
-      this.bytesSinceLastIndexEntry = saved.bytesSince;
-      this.endOffset = saved.endOffset;
-      this.rollingBasedTimestamp = saved.rolling;
+      this.maxTimestampSoFar = maxTs;
+      this.offsetOfMaxTimestampSoFar = maxTsOffset;
+      this.bytesSinceLastIndexEntry = bytesSince;
+      this.endOffset = endOffset;
+      this.rollingBasedTimestamp = rolling;
       this.size = start;
       try {
         this.fs.truncate(this.handle(), start);
-        this.offsetIndex.truncateToEntries(saved.offsetEntries);
-        this.timeIndex.truncateToEntries(saved.timeEntries);
+        this.offsetIndex.truncateToEntries(offsetEntries);
+        this.timeIndex.truncateToEntries(timeEntries);
       } catch (undoErr) {
         throw new SegmentUndoError(err, undoErr);
       }

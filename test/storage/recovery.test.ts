@@ -176,6 +176,20 @@ describe('injected I/O failures', () => {
       assert.deepEqual(batchOffsets(log.read(o, 1).records), [{ base: o, last: o }]);
   });
 
+  it('a roll fsyncs the index of the segment it closes', () => {
+    const one = buildBatch().length;
+    const { fs, log, open } = setup({ indexIntervalBytes: 1, segmentBytes: one * 100 });
+    for (let i = 0; i < 130; i++) log.append(buildBatch());
+    assert.deepEqual(log.segmentBaseOffsets, [0, 100]);
+    fs.crash({ dropUnsynced: true }); // power loss: only what was fsynced is left
+    assert.equal(fs.stat(INDEX0).size, 99 * 8, 'every entry of the rolled segment is on disk');
+    const again = open();
+    assert.equal(again.logEndOffset >= 100, true);
+    for (const o of [0, 1, 63, 64, 65, 99])
+      assert.deepEqual(batchOffsets(again.read(o, 1).records), [{ base: o, last: o }]);
+    again.close();
+  });
+
   it('an append whose undo fails takes the log offline; reopening recovers it', () => {
     const { fs, log, open } = setup();
     log.append(buildBatch({ records: 2 }));

@@ -43,7 +43,7 @@ describe('BufferPool', () => {
   });
 
   test('small and huge requests are plain memory; retained memory is capped', () => {
-    const pool = new BufferPool(1024 * 1024);
+    const pool = new BufferPool(1024 * 1024, 1024 * 1024);
     const small = pool.acquire(1000);
     const huge = pool.acquire(9 * 1024 * 1024);
     pool.release(small);
@@ -52,6 +52,26 @@ describe('BufferPool', () => {
     const bufs = [pool.acquire(600_000), pool.acquire(600_000), pool.acquire(600_000)];
     for (const b of bufs) pool.release(b);
     assert.equal(pool.retainedBytes, 1024 * 1024, 'one 1 MiB buffer kept, the others dropped');
+  });
+
+  test('as much is kept as was lent at once, between the two bounds', () => {
+    const MiB = 1024 * 1024;
+    const pool = new BufferPool(2 * MiB, 12 * MiB);
+    // A Fetch of 8 partitions: 8 x 1 MiB lent at once, released together once written.
+    const first = Array.from({ length: 8 }, () => pool.acquire(MiB));
+    for (const b of first) pool.release(b);
+    assert.equal(pool.retainedBytes, 8 * MiB, 'all 8 kept, not the 2 MiB floor');
+    const again = Array.from({ length: 8 }, () => pool.acquire(MiB));
+    assert.deepEqual(
+      new Set(again.map((b) => b.buffer)),
+      new Set(first.map((b) => b.buffer)),
+      'the next Fetch of 8 partitions reuses the same memory',
+    );
+    for (const b of again) pool.release(b);
+    // Lent at once beyond the ceiling: no more than the ceiling is kept.
+    const many = Array.from({ length: 16 }, () => pool.acquire(MiB));
+    for (const b of many) pool.release(b);
+    assert.equal(pool.retainedBytes, 12 * MiB);
   });
 
   test('a lease gives everything back at once, once', () => {

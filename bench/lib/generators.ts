@@ -261,6 +261,15 @@ export function kcat(version: string | undefined): LoadGenerator {
         'beginning',
         '-e',
         '-q',
+        // librdkafka stops fetching a partition once 100,000 messages or 64 MiB wait in its
+        // queue and looks again only when its broker thread next wakes, 0.5-1 s later: with 100 B
+        // records kcat prints slower than a broker sends, and those pauses (seen against Kafka
+        // and Samsa alike) were most of a run's time. A queue as big as any topic here keeps the
+        // measure on the broker.
+        '-X',
+        'queued.min.messages=10000000',
+        '-X',
+        'queued.max.messages.kbytes=1048576',
         '-c',
         String(records),
         '-f',

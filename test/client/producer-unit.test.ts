@@ -89,6 +89,39 @@ async function fakeCluster(onProduce: (req: FakeRequest, n: number) => unknown) 
 
 const fast = { retry: { initialRetryTimeMs: 5, maxRetryTimeMs: 50 } };
 
+/**
+ * A producer whose first Produce (one record) the broker holds until 20 more records, two to a
+ * 200-byte batch, have queued behind the in-flight limit; `answer` answers every partition.
+ */
+async function queuedBehindHeldFirst(
+  answer: (records: Buffer) => { errorCode: number; baseOffset: bigint },
+) {
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((r) => {
+    releaseFirst = r;
+  });
+  const { broker, samsa } = await fakeCluster(async (req, n) => {
+    if (n === 0) await firstHeld;
+    return produceAnswer(req, (_t, _p, records) => answer(records));
+  });
+  // 40-byte values: two records fill a 200-byte batch.
+  const producer = samsa.producer({
+    batchSize: 200,
+    lingerMs: 0,
+    maxInFlightRequests: 1,
+    ...fast,
+  });
+  const first = producer.send({ topic: 't', messages: [{ value: 'first' }] });
+  while (broker.requests.filter((r) => r.apiKey === ApiKey.Produce).length === 0) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const values = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(39, '0')}`);
+  const rest = producer.send({ topic: 't', messages: values.map((value) => ({ value })) });
+  await new Promise((r) => setTimeout(r, 20));
+  releaseFirst();
+  return { broker, producer, values, first, rest };
+}
+
 describe('producer against crafted answers', () => {
   it('keeps order and delivers exactly once through leader changes and lost answers', async () => {
     const log = new SequencedLog();
@@ -227,33 +260,11 @@ describe('producer against crafted answers', () => {
   it('sends the batches that queued behind the in-flight limit as one batch', async () => {
     const log = new SequencedLog();
     const batchSizes: number[] = [];
-    let releaseFirst!: () => void;
-    const firstHeld = new Promise<void>((r) => {
-      releaseFirst = r;
+    const { broker, producer, values, first, rest } = await queuedBehindHeldFirst((records) => {
+      const batch = new RecordBatchHeader(records);
+      batchSizes.push(batch.recordsCount);
+      return log.append(batch);
     });
-    const { broker, samsa } = await fakeCluster(async (req, n) => {
-      if (n === 0) await firstHeld;
-      return produceAnswer(req, (_t, _p, records) => {
-        const batch = new RecordBatchHeader(records);
-        batchSizes.push(batch.recordsCount);
-        return log.append(batch);
-      });
-    });
-    // 40-byte values: two records fill a 200-byte batch.
-    const producer = samsa.producer({
-      batchSize: 200,
-      lingerMs: 0,
-      maxInFlightRequests: 1,
-      ...fast,
-    });
-    const first = producer.send({ topic: 't', messages: [{ value: 'first' }] });
-    while (broker.requests.filter((r) => r.apiKey === ApiKey.Produce).length === 0) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const values = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(39, '0')}`);
-    const rest = producer.send({ topic: 't', messages: values.map((value) => ({ value })) });
-    await new Promise((r) => setTimeout(r, 20));
-    releaseFirst();
     const [[a], metas] = await Promise.all([first, rest]);
     await producer.close();
     await broker.stop();
@@ -273,37 +284,16 @@ describe('producer against crafted answers', () => {
     const log = new SequencedLog();
     const batchSizes: number[] = [];
     let refused = 0;
-    let releaseFirst!: () => void;
-    const firstHeld = new Promise<void>((r) => {
-      releaseFirst = r;
+    const { broker, producer, values, first, rest } = await queuedBehindHeldFirst((records) => {
+      const batch = new RecordBatchHeader(records);
+      // As a topic whose max.message.bytes is the producer's batchSize.
+      if (records.length > 200) {
+        refused++;
+        return { errorCode: ERR.MESSAGE_TOO_LARGE, baseOffset: -1n };
+      }
+      batchSizes.push(batch.recordsCount);
+      return log.append(batch);
     });
-    const { broker, samsa } = await fakeCluster(async (req, n) => {
-      if (n === 0) await firstHeld;
-      return produceAnswer(req, (_t, _p, records) => {
-        const batch = new RecordBatchHeader(records);
-        // As a topic whose max.message.bytes is the producer's batchSize.
-        if (records.length > 200) {
-          refused++;
-          return { errorCode: ERR.MESSAGE_TOO_LARGE, baseOffset: -1n };
-        }
-        batchSizes.push(batch.recordsCount);
-        return log.append(batch);
-      });
-    });
-    const producer = samsa.producer({
-      batchSize: 200,
-      lingerMs: 0,
-      maxInFlightRequests: 1,
-      ...fast,
-    });
-    const first = producer.send({ topic: 't', messages: [{ value: 'first' }] });
-    while (broker.requests.filter((r) => r.apiKey === ApiKey.Produce).length === 0) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const values = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(39, '0')}`);
-    const rest = producer.send({ topic: 't', messages: values.map((value) => ({ value })) });
-    await new Promise((r) => setTimeout(r, 20));
-    releaseFirst();
     const [, metas] = await Promise.all([first, rest]);
     // More sends queue behind the split parts: they are not merged any more.
     const later = await Promise.all(

@@ -35,6 +35,7 @@ import {
 import { Samsa } from '../../src/client/index.js';
 import { FetchApi } from '../../src/protocol/messages/fetch.js';
 import { buildRecordBatch } from '../../src/protocol/records/builder.js';
+import { fetchRequest } from '../helpers/fetch-request.js';
 import { WireClient } from '../helpers/wire-client.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -277,31 +278,11 @@ describe('null broker', () => {
       // a null one for a malformed answer and never sees the end (kcat -e would not stop).
       const wire = await WireClient.connect(s.port);
       try {
-        const res = await wire.request(FetchApi, 11, {
-          replicaId: -1,
-          maxWaitMs: 0,
-          minBytes: 0,
-          maxBytes: 1 << 20,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [
-            {
-              topic: 'r',
-              partitions: [
-                {
-                  partition: 0,
-                  currentLeaderEpoch: -1,
-                  fetchOffset: 10n,
-                  logStartOffset: -1n,
-                  partitionMaxBytes: 1 << 20,
-                },
-              ],
-            },
-          ],
-          forgottenTopicsData: [],
-          rackId: '',
-        });
+        const res = await wire.request(
+          FetchApi,
+          11,
+          fetchRequest('r', { fetchOffset: 10n, maxBytes: 1 << 20 }),
+        );
         const p = res.responses[0]!.partitions[0]!;
         assert.equal(p.errorCode, 0);
         assert.equal(p.highWatermark, 10n);

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { BufferLease, BufferPool } from '../../src/broker/buffer-pool.js';
-import { FetchApi, type FetchRequest } from '../../src/protocol/messages/fetch.js';
+import { FetchApi } from '../../src/protocol/messages/fetch.js';
 import { Reader } from '../../src/protocol/primitives/reader.js';
-import { ZERO_UUID } from '../../src/protocol/primitives/uuid.js';
 import { Writer } from '../../src/protocol/primitives/writer.js';
 import { splitBatches } from '../../src/protocol/records/batch-header.js';
+import { fetchRequest } from '../helpers/fetch-request.js';
 import { buildBatch, recordValues } from '../storage/batches.js';
 import { produce, startTestBroker, type TestBroker } from './handlers/helpers.js';
 
@@ -99,36 +99,6 @@ describe('Fetch responses and pooled memory', () => {
     await broker.stop();
   });
 
-  function fetchRequest(topic: string, partition: number, maxBytes: number): FetchRequest {
-    return {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic,
-          topicId: ZERO_UUID,
-          partitions: [
-            {
-              partition,
-              currentLeaderEpoch: -1,
-              fetchOffset: 0n,
-              lastFetchedEpoch: -1,
-              logStartOffset: -1n,
-              partitionMaxBytes: maxBytes,
-            },
-          ],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    };
-  }
-
   /** The record values of every batch of a Fetch v12 response frame (header included). */
   function valuesOf(frame: Buffer): string[] {
     const r = new Reader(frame);
@@ -167,7 +137,11 @@ describe('Fetch responses and pooled memory', () => {
     const w = new Writer(256);
     w.int32(0).int16(FetchApi.apiKey).int16(12).int32(1).nullableString('slow');
     w.emptyTaggedFields();
-    FetchApi.encodeRequest(fetchRequest('pool-fetch', 0, 8_000_000), 12, w);
+    FetchApi.encodeRequest(
+      fetchRequest('pool-fetch', { partition: 0, maxBytes: 8_000_000 }),
+      12,
+      w,
+    );
     const parts = w.toBuffers();
     parts[0]!.writeInt32BE(w.length - 4, 0);
     for (const p of parts) slow.write(p);
@@ -176,7 +150,11 @@ describe('Fetch responses and pooled memory', () => {
     // Meanwhile another client fetches the other partition, into memory of the same size class.
     const fast = await broker.client();
     for (let i = 0; i < 3; i++) {
-      const frame = await fast.requestRaw(FetchApi, 12, fetchRequest('pool-fetch', 1, 8_000_000));
+      const frame = await fast.requestRaw(
+        FetchApi,
+        12,
+        fetchRequest('pool-fetch', { partition: 1, maxBytes: 8_000_000 }),
+      );
       const values = valuesOf(frame);
       assert.equal(values.length, 64);
       assert.ok(values.every((v) => v === 'b'));

@@ -7,15 +7,15 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { socketReads } from '../../src/broker/socket-reads.js';
 import { ApiVersionsApi } from '../../src/protocol/messages/api-versions.js';
-import { FetchApi, type FetchRequest } from '../../src/protocol/messages/fetch.js';
+import { FetchApi } from '../../src/protocol/messages/fetch.js';
 import type { ApiCodec } from '../../src/protocol/messages/index.js';
 import { JoinGroupApi } from '../../src/protocol/messages/join-group.js';
 import { ProduceApi, type ProduceResponse } from '../../src/protocol/messages/produce.js';
 import { Reader } from '../../src/protocol/primitives/reader.js';
-import { ZERO_UUID } from '../../src/protocol/primitives/uuid.js';
 import { Writer } from '../../src/protocol/primitives/writer.js';
 import { splitBatches } from '../../src/protocol/records/batch-header.js';
 import { groupBroker, joinRequest } from '../coordinator/group/wire.js';
+import { fetchRequest } from '../helpers/fetch-request.js';
 import { buildBatch, recordValues } from '../storage/batches.js';
 import { produce, startTestBroker, type TestBroker } from './handlers/helpers.js';
 
@@ -90,36 +90,6 @@ function produceError(frame: Buffer): number {
   r.taggedFields();
   const res: ProduceResponse = ProduceApi.decodeResponse(r, 9);
   return res.responses[0]!.partitionResponses[0]!.errorCode;
-}
-
-function fetchRequest(topic: string, opts: { maxWaitMs?: number; minBytes?: number } = {}) {
-  return {
-    replicaId: -1,
-    maxWaitMs: opts.maxWaitMs ?? 0,
-    minBytes: opts.minBytes ?? 0,
-    maxBytes: 50_000_000,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        topicId: ZERO_UUID,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: 0n,
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes: 50_000_000,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  } satisfies FetchRequest;
 }
 
 /** Every record value of partition 0, each batch checked against its CRC. */

@@ -8,12 +8,16 @@
 // else, or a second release() of the same buffer, is ignored rather than handing one buffer to
 // two owners. Owners release a buffer only when nothing can read it any more: a Fetch response
 // once the socket has written it (Connection), a Produce frame once its request has been handled.
-// Free buffers are kept up to the most memory that was lent at once (at least minRetainedBytes,
-// at most maxRetainedBytes; the broker's RSS under load counts against the memory goal); beyond
-// that released memory goes to the GC. A fixed 8 MiB was too little: a Fetch of 8 partitions lends
-// 8 x 1 MiB at once, and with a Produce frame's buffers also kept, about one buffer per Fetch was
-// dropped and allocated afresh, so under kcat an 8-partition consume cost the broker about 1.5x
-// the CPU per GB of a 1-partition one (reads into fresh memory fault its pages in, and GC).
+// Free buffers of each size are kept up to the most of that size that were lent at once (beyond
+// that released memory goes to the GC), and all of them together up to maxRetainedBytes (the
+// broker's RSS under load counts against the memory goal); below minRetainedBytes everything is
+// kept. A fixed 8 MiB was too little: a Fetch of 8 partitions lends 8 x 1 MiB at once, and with a
+// Produce frame's buffers also kept, about one buffer per Fetch was dropped and allocated afresh.
+// A cap on the total at the most lent at once failed the same way, more quietly: smaller buffers
+// kept from other requests filled it, so the eighth 1 MiB buffer of each Fetch was still dropped.
+// Under kcat, reading into that fresh memory (its pages faulted in inside readSync) and the GC
+// it caused made an 8-partition consume cost the broker about 1.5x the CPU per GB of a
+// 1-partition one.
 
 const MIN_SIZE = 64 * 1024;
 const MAX_SIZE = 8 * 1024 * 1024;
@@ -29,9 +33,9 @@ export class BufferPool {
   /** Memory handed out and not yet released: the only memory release() takes back. */
   private readonly lent = new WeakSet<ArrayBuffer>();
   private retained = 0;
-  /** Pooled memory lent and not yet released, and the most that ever was at once. */
-  private lentBytes = 0;
-  private peakLentBytes = 0;
+  /** Per size class: buffers lent and not yet released, and the most that ever were at once. */
+  private readonly lentCount = new Map<number, number>();
+  private readonly peakCount = new Map<number, number>();
 
   constructor(
     readonly minRetainedBytes = 8 * 1024 * 1024,
@@ -52,8 +56,9 @@ export class BufferPool {
     if (memory) this.retained -= size;
     else memory = Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer;
     this.lent.add(memory);
-    this.lentBytes += size;
-    if (this.lentBytes > this.peakLentBytes) this.peakLentBytes = this.lentBytes;
+    const lent = (this.lentCount.get(size) ?? 0) + 1;
+    this.lentCount.set(size, lent);
+    if (lent > (this.peakCount.get(size) ?? 0)) this.peakCount.set(size, lent);
     return Buffer.from(memory, 0, n);
   }
 
@@ -63,16 +68,15 @@ export class BufferPool {
     if (!(memory instanceof ArrayBuffer) || !this.lent.has(memory)) return;
     this.lent.delete(memory);
     const size = memory.byteLength;
-    this.lentBytes -= size;
-    const cap = Math.min(
-      Math.max(this.peakLentBytes, this.minRetainedBytes),
-      this.maxRetainedBytes,
-    );
-    if (this.retained + size > cap) return;
+    const lent = this.lentCount.get(size)! - 1;
+    this.lentCount.set(size, lent);
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
+    const total = this.retained + size;
+    const needed = list.length + lent < this.peakCount.get(size)!;
+    if (total > this.maxRetainedBytes || (!needed && total > this.minRetainedBytes)) return;
     list.push(memory);
-    this.retained += size;
+    this.retained = total;
   }
 }
 

@@ -74,6 +74,43 @@ describe('BufferPool', () => {
     assert.equal(pool.retainedBytes, 12 * MiB);
   });
 
+  test('buffers of other sizes kept meanwhile do not crowd out those a Fetch needs', () => {
+    const MiB = 1024 * 1024;
+    const pool = new BufferPool(2 * MiB, 64 * MiB);
+    // Produce frames assembled earlier leave smaller buffers in the pool.
+    const frames = [pool.acquire(MiB / 2), pool.acquire(MiB / 2), pool.acquire(MiB / 4)];
+    for (const b of frames) pool.release(b);
+    const first = Array.from({ length: 8 }, () => pool.acquire(MiB));
+    for (const b of first) pool.release(b);
+    const again = Array.from({ length: 8 }, () => pool.acquire(MiB));
+    assert.deepEqual(
+      new Set(again.map((b) => b.buffer)),
+      new Set(first.map((b) => b.buffer)),
+      'every buffer of the next 8-partition Fetch is one the pool kept',
+    );
+    for (const b of again) pool.release(b);
+    assert.equal(pool.retainedBytes, 8 * MiB + 1.25 * MiB);
+  });
+
+  test('beyond the floor, no more of a size is kept than was ever lent at once', () => {
+    const MiB = 1024 * 1024;
+    const pool = new BufferPool(MiB, 64 * MiB);
+    // Two 1 MiB buffers at once, then one at a time, many times: two stay.
+    const pair = [pool.acquire(MiB), pool.acquire(MiB)];
+    for (const b of pair) pool.release(b);
+    for (let i = 0; i < 5; i++) pool.release(pool.acquire(MiB));
+    assert.equal(pool.retainedBytes, 2 * MiB);
+    // 256 KiB buffers lent one at a time, past the floor: one is kept.
+    const one = pool.acquire(MiB / 4);
+    pool.release(one);
+    pool.release(pool.acquire(MiB / 4));
+    assert.equal(pool.retainedBytes, 2.25 * MiB);
+    // Four of them at once: then four are kept.
+    const four = Array.from({ length: 4 }, () => pool.acquire(MiB / 4));
+    for (const b of four) pool.release(b);
+    assert.equal(pool.retainedBytes, 3 * MiB);
+  });
+
   test('a lease gives everything back at once, once', () => {
     const pool = new BufferPool();
     const lease = new BufferLease(pool);

@@ -131,6 +131,12 @@ export interface Plan {
   records(w: Workload): number;
   /** Passes over the Kafka-tool and kcat runs; the report shows the best of them. */
   repeats: number;
+  /**
+   * Passes of each consume workload per broker. A consume run reads 150-250 MB in well under a
+   * second of fetching, so one burst of other work (or the consumer's JIT) moves a pass by
+   * 20-30 %: more passes than produce gets, at a few seconds each.
+   */
+  consumeRepeats: number;
   /** Records for the Node.js clients (slower per record than the C and Java tools). */
   clientRecords(w: Workload): number;
   /** Workload whose Kafka peak sets the rate of the half-peak latency run. */
@@ -166,6 +172,7 @@ export function makePlan(quick: boolean): Plan {
       consume: [w(1024, 'all', 1, 'none')],
       records: (x) => (x.size >= 1024 ? 40_000 : 200_000),
       repeats: 1,
+      consumeRepeats: 1,
       clientRecords: (x) => (x.size >= 1024 ? 20_000 : 50_000),
       latencyWorkload,
       latencySeconds: 3,
@@ -193,6 +200,7 @@ export function makePlan(quick: boolean): Plan {
     ],
     records: (x) => (x.size >= 1024 ? 250_000 : 1_500_000),
     repeats: 2,
+    consumeRepeats: 4,
     clientRecords: (x) => (x.size >= 1024 ? 100_000 : 300_000),
     latencyWorkload,
     latencySeconds: 15,

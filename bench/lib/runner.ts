@@ -261,7 +261,7 @@ export class Runner {
         const node = g.name.endsWith('-client') || g.name === 'samsa-perf';
         if (node && !first) continue;
         const n = node ? Math.min(records, this.s.plan.clientRecords(w)) : records;
-        for (let run = 1; run <= (node ? 1 : this.s.plan.repeats); run++) {
+        for (let run = 1; run <= (node ? 1 : this.s.plan.consumeRepeats); run++) {
           for (const b of this.order(true)) {
             const row = await this.measure('consume', g, b, w, topic, n, false);
             row.run = run;

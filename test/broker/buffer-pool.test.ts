@@ -12,6 +12,17 @@ import { fetchRequest } from '../helpers/fetch-request.js';
 import { buildBatch, recordValues } from '../storage/batches.js';
 import { produce, startTestBroker, type TestBroker } from './handlers/helpers.js';
 
+const MiB = 1024 * 1024;
+
+/** `count` buffers of `size` bytes lent at once, then all released (as one Fetch's are). */
+function lendAtOnce(pool: BufferPool, count: number, size: number): Buffer[] {
+  const bufs = Array.from({ length: count }, () => pool.acquire(size));
+  for (const b of bufs) pool.release(b);
+  return bufs;
+}
+
+const memoryOf = (bufs: Buffer[]) => new Set(bufs.map((b) => b.buffer));
+
 describe('BufferPool', () => {
   test('released memory is reused, memory still lent never is', () => {
     const pool = new BufferPool();
@@ -55,49 +66,40 @@ describe('BufferPool', () => {
   });
 
   test('as much is kept as was lent at once, between the two bounds', () => {
-    const MiB = 1024 * 1024;
     const pool = new BufferPool(2 * MiB, 12 * MiB);
     // A Fetch of 8 partitions: 8 x 1 MiB lent at once, released together once written.
-    const first = Array.from({ length: 8 }, () => pool.acquire(MiB));
-    for (const b of first) pool.release(b);
+    const first = lendAtOnce(pool, 8, MiB);
     assert.equal(pool.retainedBytes, 8 * MiB, 'all 8 kept, not the 2 MiB floor');
-    const again = Array.from({ length: 8 }, () => pool.acquire(MiB));
+    const again = lendAtOnce(pool, 8, MiB);
     assert.deepEqual(
-      new Set(again.map((b) => b.buffer)),
-      new Set(first.map((b) => b.buffer)),
+      memoryOf(again),
+      memoryOf(first),
       'the next Fetch of 8 partitions reuses the same memory',
     );
-    for (const b of again) pool.release(b);
     // Lent at once beyond the ceiling: no more than the ceiling is kept.
-    const many = Array.from({ length: 16 }, () => pool.acquire(MiB));
-    for (const b of many) pool.release(b);
+    lendAtOnce(pool, 16, MiB);
     assert.equal(pool.retainedBytes, 12 * MiB);
   });
 
   test('buffers of other sizes kept meanwhile do not crowd out those a Fetch needs', () => {
-    const MiB = 1024 * 1024;
     const pool = new BufferPool(2 * MiB, 64 * MiB);
     // Produce frames assembled earlier leave smaller buffers in the pool.
     const frames = [pool.acquire(MiB / 2), pool.acquire(MiB / 2), pool.acquire(MiB / 4)];
     for (const b of frames) pool.release(b);
-    const first = Array.from({ length: 8 }, () => pool.acquire(MiB));
-    for (const b of first) pool.release(b);
-    const again = Array.from({ length: 8 }, () => pool.acquire(MiB));
+    const first = lendAtOnce(pool, 8, MiB);
+    const again = lendAtOnce(pool, 8, MiB);
     assert.deepEqual(
-      new Set(again.map((b) => b.buffer)),
-      new Set(first.map((b) => b.buffer)),
+      memoryOf(again),
+      memoryOf(first),
       'every buffer of the next 8-partition Fetch is one the pool kept',
     );
-    for (const b of again) pool.release(b);
     assert.equal(pool.retainedBytes, 8 * MiB + 1.25 * MiB);
   });
 
   test('beyond the floor, no more of a size is kept than was ever lent at once', () => {
-    const MiB = 1024 * 1024;
     const pool = new BufferPool(MiB, 64 * MiB);
     // Two 1 MiB buffers at once, then one at a time, many times: two stay.
-    const pair = [pool.acquire(MiB), pool.acquire(MiB)];
-    for (const b of pair) pool.release(b);
+    lendAtOnce(pool, 2, MiB);
     for (let i = 0; i < 5; i++) pool.release(pool.acquire(MiB));
     assert.equal(pool.retainedBytes, 2 * MiB);
     // 256 KiB buffers lent one at a time, past the floor: one is kept.
@@ -106,8 +108,7 @@ describe('BufferPool', () => {
     pool.release(pool.acquire(MiB / 4));
     assert.equal(pool.retainedBytes, 2.25 * MiB);
     // Four of them at once: then four are kept.
-    const four = Array.from({ length: 4 }, () => pool.acquire(MiB / 4));
-    for (const b of four) pool.release(b);
+    lendAtOnce(pool, 4, MiB / 4);
     assert.equal(pool.retainedBytes, 3 * MiB);
   });
 
